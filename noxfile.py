@@ -1,0 +1,59 @@
+"""Developer and CI sessions: `nox --list` shows what each one does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+ROOT = Path(__file__).resolve().parent
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    """Install the project (editable) plus the named dependency groups."""
+    session.install("-e", ".")
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the unit and in-process HTTP tests (fast, no external services)."""
+    _install(session, "test")
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and types: ruff (lint + format check) and mypy --strict."""
+    _install(session, "lint", "test", "contract")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "service", "obs", "contract", "tests", "noxfile.py")
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate alerts/, dashboards/, runbooks/ and deploy/ from obs/catalog.yaml."""
+    _install(session)
+    session.run("python", "-m", "obs", "generate", *session.posargs)
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """Prove the generated artifacts: drift, promtool, amtool and dashboard schema checks."""
+    _install(session)
+    session.run("python", "-m", "obs", "generate", "--check")
+    session.run("python", "-m", "obs", "check", *session.posargs)
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """Start the real stack and prove it live (pass --runtime / --skip-grafana through)."""
+    _install(session, "test", "contract")
+    session.run("python", "-m", "contract", *session.posargs)

@@ -1,0 +1,1 @@
+"""Catalog-driven observability artifacts: alerts, dashboards, runbooks and stack configs."""
