@@ -87,7 +87,9 @@ def _parse_metric(item: Any, index: int, path: Path) -> MetricSpec:
         raise CatalogError(path, entry, "name", f"must start with '{METRIC_PREFIX}'")
     mtype = item.get("type")
     if mtype not in METRIC_TYPES:
-        raise CatalogError(path, entry, "type", f"must be one of {list(METRIC_TYPES)}, got {mtype!r}")
+        raise CatalogError(
+            path, entry, "type", f"must be one of {list(METRIC_TYPES)}, got {mtype!r}"
+        )
     if mtype == "counter" and not name.endswith("_total"):
         raise CatalogError(path, entry, "name", "a counter's name must end in '_total'")
     if mtype != "counter" and name.endswith("_total"):
@@ -103,8 +105,12 @@ def _parse_metric(item: Any, index: int, path: Path) -> MetricSpec:
     labels = _parse_labels(item.get("labels", {}), mtype, entry, path)
     buckets = _parse_buckets(item.get("buckets"), mtype, entry, path)
     return MetricSpec(
-        name=name, type=mtype, unit=item["unit"], help=item["help"].strip(),
-        labels=labels, buckets=buckets,
+        name=name,
+        type=mtype,
+        unit=item["unit"],
+        help=item["help"].strip(),
+        labels=labels,
+        buckets=buckets,
     )
 
 
@@ -120,7 +126,9 @@ def _parse_labels(raw: Any, mtype: str, entry: str, path: Path) -> dict[str, tup
             raise CatalogError(path, entry, field, "is reserved by Prometheus")
         if mtype == "info":
             if values != RUNTIME_VALUE:
-                raise CatalogError(path, entry, field, f"an info label's value must be '{RUNTIME_VALUE}'")
+                raise CatalogError(
+                    path, entry, field, f"an info label's value must be '{RUNTIME_VALUE}'"
+                )
             labels[label] = ()
             continue
         if not isinstance(values, list) or not values:

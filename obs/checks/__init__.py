@@ -1,0 +1,1 @@
+"""Static proofs of the generated artifacts: promtool, amtool, PromQL and dashboard model."""

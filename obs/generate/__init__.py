@@ -1,0 +1,1 @@
+"""Render the catalog into alerts/, dashboards/, runbooks/ and deploy/."""

@@ -1,0 +1,30 @@
+"""Render the stack configs under deploy/: Prometheus, Alertmanager and Grafana."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obs.catalog import Catalog
+from obs.generate.render import render
+
+PROMETHEUS_CONFIG = "deploy/prometheus/prometheus.yml"
+ALERTMANAGER_CONFIG = "deploy/alertmanager/alertmanager.yml"
+
+
+def render_deploy(catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """Yield (path, text) for every stack config."""
+    deploy = catalog.deploy
+    yield (
+        PROMETHEUS_CONFIG,
+        render("deploy/prometheus.yml.j2", deploy=deploy, job=catalog.service.job),
+    )
+    yield ALERTMANAGER_CONFIG, render("deploy/alertmanager.yml.j2", alerting=catalog.alerting)
+    yield "deploy/grafana/grafana.ini", render("deploy/grafana.ini.j2")
+    yield (
+        "deploy/grafana/provisioning/datasources/prometheus.yml",
+        render("deploy/datasource.yml.j2", deploy=deploy),
+    )
+    yield (
+        "deploy/grafana/provisioning/dashboards/techno.yml",
+        render("deploy/dashboards.yml.j2", deploy=deploy),
+    )
