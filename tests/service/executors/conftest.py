@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from executor_fakes import API_KEY, ChatUpstream, FakeClock, MakeExecutor
 from pytest_aiohttp import AiohttpServer
 
 from service.executors.config import ExecutorConfig
 from service.executors.llm_http import LlmHttpExecutor
+from tests.service.executors.executor_fakes import API_KEY, ChatUpstream, FakeClock, MakeExecutor
 
 
 @pytest.fixture

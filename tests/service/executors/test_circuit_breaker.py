@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from executor_fakes import FakeClock
 
 from service.executors.circuit_breaker import CircuitBreaker, CircuitState
+from tests.service.executors.executor_fakes import FakeClock
 
 
 def open_breaker(clock: FakeClock, threshold: int = 3) -> CircuitBreaker:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from executor_fakes import (
+
+from service.executors.circuit_breaker import CircuitState
+from tests.service.executors.executor_fakes import (
     ChatUpstream,
     FakeClock,
     MakeExecutor,
@@ -15,8 +17,6 @@ from executor_fakes import (
     failure_of,
     status,
 )
-
-from service.executors.circuit_breaker import CircuitState
 
 
 async def test_breaker_opens_after_threshold_and_half_opens_after_cool_down(

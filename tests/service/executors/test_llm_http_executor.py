@@ -8,7 +8,12 @@ import time
 
 import jsonschema
 import pytest
-from executor_fakes import (
+
+from service.executors.chat_protocol import CHAT_ACTION_SPEC
+from service.executors.circuit_breaker import CircuitState
+from service.executors.config import ExecutorConfig
+from service.executors.llm_http import MAX_RESPONSE_BYTES, LlmHttpExecutor
+from tests.service.executors.executor_fakes import (
     API_KEY,
     ChatUpstream,
     MakeExecutor,
@@ -19,11 +24,6 @@ from executor_fakes import (
     raw_body,
     status,
 )
-
-from service.executors.chat_protocol import CHAT_ACTION_SPEC
-from service.executors.circuit_breaker import CircuitState
-from service.executors.config import ExecutorConfig
-from service.executors.llm_http import MAX_RESPONSE_BYTES, LlmHttpExecutor
 
 SECRET_CONTENT = "my card number is 4111-1111"
 

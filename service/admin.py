@@ -1,0 +1,146 @@
+"""The key administration API under /admin/keys (roles with manage_keys only)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from service.access import AccessGates
+from service.audit.journal import RequestJournal
+from service.gates import Deny
+from service.gates.authz import AuthzGate
+from service.gates.input import InputGate
+from service.key_verifier import KeyVerifier, Principal
+from service.keys import KEY_ID_RE, MAX_EXPIRES_IN_DAYS, MAX_NAME_CHARS, create_key, key_to_json
+from service.responses import deny_response, error_response, json_response
+from service.schema_errors import compile_schema
+from service.storage.base import KeyStore
+
+KEYS_ROUTE = "/admin/keys"
+KEY_ROUTE = "/admin/keys/{key_id}"
+KEY_NOT_FOUND = "KEY_NOT_FOUND"
+SHOWN_ONCE_WARNING = "store api_key now: it is shown only once and cannot be recovered"
+
+
+def key_create_schema(roles: tuple[str, ...]) -> dict[str, Any]:
+    """Return the JSON Schema of the POST /admin/keys body."""
+    return {
+        "type": "object",
+        "properties": {
+            "role": {"enum": list(roles)},
+            "name": {"type": "string", "maxLength": MAX_NAME_CHARS},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": MAX_EXPIRES_IN_DAYS},
+        },
+        "required": ["role"],
+        "additionalProperties": False,
+    }
+
+
+# A handler's answer and, when it refused, the reason code for the audit log.
+Answer = tuple[web.Response, str | None]
+Handler = Callable[[Principal, str], Awaitable[Answer]]
+
+
+class AdminApi:
+    """Create, list and revoke API keys through the same gates as /process."""
+
+    def __init__(
+        self,
+        *,
+        access: AccessGates,
+        authz: AuthzGate,
+        input_gate: InputGate,
+        journal: RequestJournal,
+        store: KeyStore,
+        verifier: KeyVerifier,
+        roles: tuple[str, ...],
+    ) -> None:
+        self._access = access
+        self._authz = authz
+        self._input = input_gate
+        self._journal = journal
+        self._store = store
+        self._verifier = verifier
+        self._create_validator = compile_schema(key_create_schema(roles))
+
+    async def create(self, request: web.Request, trace_id: str) -> web.Response:
+        """POST /admin/keys: create a key and return its secret once (201)."""
+
+        async def run(principal: Principal, trace_id: str) -> Answer:
+            document = await self._input.read_json_object(request)
+            if not isinstance(document, Deny):
+                violation = self._create_validator.violation(document, "")
+                if violation is not None:
+                    document = Deny("input", 422, "SCHEMA_VIOLATION", violation)
+            if isinstance(document, Deny):
+                self._access.recorder.deny(trace_id, document, principal.key_id)
+                return deny_response(document, trace_id), document.reason
+            self._access.recorder.allow(trace_id, "input", principal.key_id)
+            issued = await create_key(
+                self._store,
+                role=document["role"],
+                name=document.get("name", ""),
+                expires_in_days=document.get("expires_in_days"),
+            )
+            self._verifier.invalidate()
+            self._journal.audit.emit(
+                trace_id,
+                "KEY_CREATED",
+                key_id=issued.record.key_id,
+                role=issued.record.role,
+                actor=principal.key_id,
+            )
+            body = {**key_to_json(issued.record), "api_key": issued.api_key}
+            body["warning"] = SHOWN_ONCE_WARNING
+            return json_response(body, status=201), None
+
+        return await self._gated(request, trace_id, KEYS_ROUTE, run)
+
+    async def list(self, request: web.Request, trace_id: str) -> web.Response:
+        """GET /admin/keys: every key without its secret."""
+
+        async def run(principal: Principal, trace_id: str) -> Answer:
+            keys = await self._store.list_keys()
+            return json_response({"keys": [key_to_json(record) for record in keys]}), None
+
+        return await self._gated(request, trace_id, KEYS_ROUTE, run)
+
+    async def revoke(self, request: web.Request, trace_id: str) -> web.Response:
+        """DELETE /admin/keys/{key_id}: revoke a key; it fails from the next request on."""
+
+        async def run(principal: Principal, trace_id: str) -> Answer:
+            key_id = request.match_info["key_id"]
+            record = None
+            if KEY_ID_RE.match(key_id):
+                record = await self._store.revoke_key(key_id, datetime.now(UTC))
+            if record is None:
+                response = error_response(404, trace_id, (KEY_NOT_FOUND,), "no key with this id")
+                return response, KEY_NOT_FOUND
+            self._verifier.invalidate()
+            self._journal.audit.emit(
+                trace_id, "KEY_REVOKED", key_id=record.key_id, actor=principal.key_id
+            )
+            return json_response(key_to_json(record)), None
+
+        return await self._gated(request, trace_id, KEY_ROUTE, run)
+
+    async def _gated(
+        self, request: web.Request, trace_id: str, route: str, run: Handler
+    ) -> web.Response:
+        started = self._journal.start(trace_id, request.method, route)
+        principal = await self._access.admit(request, trace_id)
+        if not isinstance(principal, Deny):
+            forbidden = self._authz.check_key_admin(principal)
+            if forbidden is None:
+                self._access.recorder.allow(trace_id, "authz", principal.key_id)
+                response, refused = await run(principal, trace_id)
+                if refused is None:
+                    return await self._journal.end(trace_id, started, response, "success")
+                return await self._journal.end(trace_id, started, response, "denied", (refused,))
+            self._access.recorder.deny(trace_id, forbidden, principal.key_id)
+            principal = forbidden
+        response = deny_response(principal, trace_id)
+        return await self._journal.end(trace_id, started, response, "denied", (principal.reason,))

@@ -1,0 +1,172 @@
+"""Build the aiohttp application: routes, the middleware, and resources via cleanup_ctx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.aiohttp import make_aiohttp_handler
+
+from obs.catalog import Catalog, load_catalog
+from service.access import AccessGates, DecisionRecorder
+from service.actions import bind_actions
+from service.admin import KEY_ROUTE, KEYS_ROUTE, AdminApi
+from service.audit import AuditWriter
+from service.audit.journal import RequestJournal
+from service.executors.registry import ExecutorConfig, ExecutorRegistry, build_executor_registry
+from service.gates.authn import AuthnGate
+from service.gates.authz import AuthzGate
+from service.gates.input import InputGate
+from service.gates.rate_limit import RateLimitGate
+from service.key_verifier import KeyVerifier
+from service.matrix import load_matrix
+from service.metrics import ServiceMetrics
+from service.middleware import TRACE_ID, make_observe_middleware
+from service.openapi import build_openapi
+from service.pipeline import PROCESS_ROUTE, Pipeline
+from service.responses import error_response, json_response
+from service.settings import Settings
+from service.state import ADMIN, METRICS, OPENAPI, PIPELINE, SETTINGS, STORE
+from service.storage import SqliteKeyStore, StorageError
+
+ExecutorFactory = Callable[[Settings], ExecutorRegistry]
+
+
+def executor_config(settings: Settings) -> ExecutorConfig:
+    """Return the executors' settings taken from the service settings."""
+    return ExecutorConfig(
+        llm_url=settings.llm_url,
+        llm_api_key=settings.llm_api_key,
+        llm_model=settings.llm_model,
+        llm_timeout_seconds=settings.llm_timeout_seconds,
+        llm_max_retries=settings.llm_max_retries,
+    )
+
+
+def default_executors(settings: Settings) -> ExecutorRegistry:
+    """Return the shipped executor registry configured from settings."""
+    return build_executor_registry(executor_config(settings))
+
+
+def create_app(
+    settings: Settings,
+    *,
+    registry: CollectorRegistry | None = None,
+    executors: ExecutorFactory = default_executors,
+    catalog: Catalog | None = None,
+) -> web.Application:
+    """Return the application; the catalog, matrix and executors are validated here.
+
+    `catalog` lets a caller that already loaded settings.catalog_path pass it in.
+    """
+    registry = CollectorRegistry(auto_describe=True) if registry is None else registry
+    catalog = load_catalog(settings.catalog_path) if catalog is None else catalog
+    metrics = ServiceMetrics(catalog, registry)
+    matrix = load_matrix(settings.action_matrix_path)
+    executor_registry = executors(settings)
+    actions = bind_actions(matrix, executor_registry, metrics.executor_ids)
+    input_gate = InputGate(
+        max_body_bytes=settings.max_body_bytes,
+        contexts=matrix.contexts,
+        payload_validators={name: bound.payload_validator for name, bound in actions.items()},
+    )
+    authz = AuthzGate(matrix)
+
+    app = web.Application(
+        middlewares=[make_observe_middleware(metrics=metrics)],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[OPENAPI] = json.dumps(build_openapi(matrix, actions), indent=2).encode("utf-8")
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        store = SqliteKeyStore.open(settings.resolved_db_path)
+        audit = AuditWriter(
+            settings.resolved_audit_path,
+            durability=settings.audit_durability,
+            on_write_error=metrics.count_audit_write_errors,
+        )
+        try:
+            await audit.start()
+            verifier = KeyVerifier(store)
+            journal = RequestJournal(audit)
+            access = AccessGates(
+                AuthnGate(verifier),
+                RateLimitGate(settings.rate_limit_per_minute),
+                DecisionRecorder(audit, metrics),
+            )
+            app[STORE] = store
+            app[PIPELINE] = Pipeline(
+                access=access,
+                input_gate=input_gate,
+                authz=authz,
+                actions=actions,
+                journal=journal,
+                metrics=metrics,
+                executor_timeout_seconds=settings.executor_timeout_seconds,
+            )
+            app[ADMIN] = AdminApi(
+                access=access,
+                authz=authz,
+                input_gate=input_gate,
+                journal=journal,
+                store=store,
+                verifier=verifier,
+                roles=tuple(matrix.roles),
+            )
+            yield
+        finally:
+            try:
+                await executor_registry.close()
+            finally:
+                await audit.close()
+                await store.close()
+
+    app.cleanup_ctx.append(resources)
+    metrics_handler = make_aiohttp_handler(registry, disable_compression=True)
+    app.router.add_post(PROCESS_ROUTE, _process)
+    app.router.add_get("/health", _health)
+    app.router.add_get("/ready", _ready)
+    app.router.add_get("/metrics", metrics_handler)
+    app.router.add_get("/openapi.json", _openapi)
+    app.router.add_post(KEYS_ROUTE, _create_key)
+    app.router.add_get(KEYS_ROUTE, _list_keys)
+    app.router.add_delete(KEY_ROUTE, _revoke_key)
+    return app
+
+
+async def _process(request: web.Request) -> web.Response:
+    return await request.app[PIPELINE].handle(request, request[TRACE_ID])
+
+
+async def _health(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+async def _ready(request: web.Request) -> web.Response:
+    try:
+        await request.app[STORE].ping()
+    except StorageError:
+        return error_response(
+            503, request[TRACE_ID], ("STORAGE_UNAVAILABLE",), "the key store is unavailable"
+        )
+    return json_response({"status": "ready"})
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[OPENAPI], content_type="application/json")
+
+
+async def _create_key(request: web.Request) -> web.Response:
+    return await request.app[ADMIN].create(request, request[TRACE_ID])
+
+
+async def _list_keys(request: web.Request) -> web.Response:
+    return await request.app[ADMIN].list(request, request[TRACE_ID])
+
+
+async def _revoke_key(request: web.Request) -> web.Response:
+    return await request.app[ADMIN].revoke(request, request[TRACE_ID])

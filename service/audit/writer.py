@@ -1,0 +1,223 @@
+"""The audit log writer: one task appends JSON lines in batches, fsynced per the setting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from service.settings import Durability
+
+log = logging.getLogger(__name__)
+
+# Buffered mode: a batch is written and fsynced at least this often, so a crash
+# loses at most the events of the last BUFFERED_FLUSH_SECONDS (or MAX_BATCH_EVENTS).
+BUFFERED_FLUSH_SECONDS = 0.2
+MAX_BATCH_EVENTS = 1024
+
+
+# Bound on the cache of encoded all-text event tails (gate x decision x key id
+# ...): when full it is simply cleared.
+MAX_CACHED_TAILS = 4096
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+class _Clock:
+    """Format UTC timestamps, re-rendering the date and time only once per second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def now(self) -> str:
+        millis = int(time.time() * 1000)
+        second, fraction = divmod(millis, 1000)
+        if second != self._second:
+            self._second = second
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._prefix}.{fraction:03d}Z"
+
+
+class EventEncoder:
+    """Encode audit events as JSON lines, reusing encoded pieces across events.
+
+    This runs about eight times per request, so it avoids building a dict and
+    calling json.dumps per event: the trace id is encoded once per request,
+    and the encoded tail of an all-text event (a gate decision) is reused.
+    test_audit_encoding proves a line parses to exactly the event emitted.
+    """
+
+    def __init__(self) -> None:
+        self._clock = _Clock()
+        self._tails: dict[tuple[Any, ...], str] = {}
+        self._trace_id = ""
+        self._head = ""
+
+    def encode(self, trace_id: str, event: str, fields: dict[str, Any]) -> str:
+        """Return one line (with its newline): trace_id, ts_utc, event, then the fields."""
+        if trace_id != self._trace_id:
+            self._trace_id = trace_id
+            self._head = '{"trace_id":' + json.dumps(trace_id) + ',"ts_utc":"'
+        key = (event, *fields.items())
+        try:
+            tail = self._tails.get(key)
+        except TypeError:  # a list value: not hashable, so not cacheable either
+            tail = None
+        if tail is None:
+            tail = self._tail(event, fields)
+            if all(type(value) is str or value is None for value in fields.values()):
+                if len(self._tails) >= MAX_CACHED_TAILS:
+                    self._tails.clear()
+                self._tails[key] = tail
+        return self._head + self._clock.now() + tail
+
+    @staticmethod
+    def _tail(event: str, fields: dict[str, Any]) -> str:
+        parts = ['",', '"event":', json.dumps(event)]
+        for name, value in fields.items():
+            kind = type(value)
+            if kind is int or kind is float:
+                encoded = repr(value)
+            elif kind is str:
+                encoded = json.dumps(value)
+            else:
+                encoded = _COMPACT.encode(value)
+            parts.append(f',"{name}":{encoded}')
+        parts.append("}\n")
+        return "".join(parts)
+
+
+def encode_event(trace_id: str, event: str, fields: dict[str, Any]) -> str:
+    """Return one audit line for an event (for one-off writers such as the CLI)."""
+    return EventEncoder().encode(trace_id, event, fields)
+
+
+def append_durably(path: Path, lines: list[str]) -> None:
+    """Append lines to the audit log and fsync (for short-lived writers such as the CLI)."""
+    fd = open_for_append(path)
+    try:
+        write_all(fd, "".join(lines).encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def open_for_append(path: Path) -> int:
+    """Open (creating) the log for appending, starting on a fresh line after a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Raw descriptor, no userspace buffer: a failed write is reported once and
+    # dropped, never retried behind our back at close.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        # A crash mid-write can leave a last line without its newline; start ours
+        # on a fresh line so only the torn one is unreadable (`audit` reports it).
+        if path.is_file() and path.stat().st_size > 0:
+            with path.open("rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":
+                    write_all(fd, b"\n")
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte (os.write may write fewer) and fsync."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.fsync(fd)
+
+
+class AuditWriter:
+    """Append audit events through one writer task; `commit()` honours the durability."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        durability: Durability,
+        on_write_error: Callable[[int], None],
+        flush_seconds: float = BUFFERED_FLUSH_SECONDS,
+    ) -> None:
+        self.path = path
+        self.durability = durability
+        self._on_write_error = on_write_error
+        self._flush_seconds = flush_seconds
+        self._encoder = EventEncoder()
+        self._pending: list[str] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._wakeup = asyncio.Event()
+        self._closing = False
+        self._fd: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open the log for appending (failing loudly if impossible) and start the writer."""
+        self._fd = open_for_append(self.path)
+        self._task = asyncio.create_task(self._run(), name="audit-writer")
+
+    def emit(self, trace_id: str, event: str, **fields: Any) -> None:
+        """Queue one event; it is written by the writer task, in emission order."""
+        self._pending.append(self._encoder.encode(trace_id, event, fields))
+        if len(self._pending) >= MAX_BATCH_EVENTS:
+            self._wakeup.set()
+
+    async def commit(self) -> None:
+        """In fsync mode, wait until every event emitted so far is on disk."""
+        if self.durability != "fsync" or self._task is None or self._task.done():
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._wakeup.set()
+        await waiter
+
+    async def close(self) -> None:
+        """Write everything still pending, then stop the writer and close the file."""
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    async def _run(self) -> None:
+        while True:
+            if not self._closing:
+                await self._wait_for_work()
+            self._wakeup.clear()
+            # Everything emitted while the previous batch was being fsynced goes
+            # out together: concurrent requests share one fsync.
+            lines, self._pending = self._pending, []
+            waiters, self._waiters = self._waiters, []
+            if lines:
+                await asyncio.to_thread(self._write, lines)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            if self._closing and not self._pending:
+                return
+
+    async def _wait_for_work(self) -> None:
+        if self.durability == "fsync":
+            await self._wakeup.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
+
+    def _write(self, lines: list[str]) -> None:
+        assert self._fd is not None
+        try:
+            write_all(self._fd, "".join(lines).encode("utf-8"))
+        except OSError as exc:
+            # Never fail the request for the audit log; count it so an alert fires.
+            self._on_write_error(len(lines))
+            log.error("audit log %s: %d events not written: %s", self.path, len(lines), exc)

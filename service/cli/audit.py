@@ -1,0 +1,27 @@
+"""`audit TRACE_ID`: print one request's events in order, reporting damaged lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from service.audit import format_event, read_trace
+from service.settings import Settings
+
+
+def run_audit(settings: Settings, trace_id: str, *, as_json: bool) -> int:
+    """Print the trace's events; exit 1 if there are none."""
+    path = settings.resolved_audit_path
+    try:
+        report = read_trace(path, trace_id)
+    except OSError as exc:
+        print(f"error: cannot read audit log {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    for event in report.events:
+        print(json.dumps(event, separators=(",", ":")) if as_json else format_event(event))
+    if not report.events:
+        print(f"error: no audit events for trace id {trace_id!r} in {path}", file=sys.stderr)
+        return 1
+    return 0

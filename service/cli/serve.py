@@ -1,0 +1,54 @@
+"""`serve`: run the HTTP server with the configured TLS and access log settings."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import sys
+
+from aiohttp import web
+
+from service.app import create_app
+from service.settings import Settings
+
+# No headers and no body: the access log can never carry a key or a payload.
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf'
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """Return a server TLS context when a certificate is configured."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    return context
+
+
+def run_serve(settings: Settings) -> int:
+    """Serve until interrupted."""
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        context = tls_context(settings)
+    except (OSError, ssl.SSLError) as exc:
+        print(f"error: TECHNO_TLS_CERT/TECHNO_TLS_KEY: cannot load: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings)
+    access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            ssl_context=context,
+            access_log=access_log,
+            access_log_format=ACCESS_LOG_FORMAT,
+        )
+    except OSError as exc:
+        # Port in use, audit log not writable, ...: one line, no traceback.
+        print(f"error: cannot serve on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0

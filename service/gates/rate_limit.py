@@ -1,0 +1,51 @@
+"""G2: a token bucket per API key (default 100 requests a minute)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from service.gates import Deny
+
+
+class _Bucket:
+    __slots__ = ("tokens", "updated")
+
+    def __init__(self, tokens: float, updated: float) -> None:
+        self.tokens = tokens
+        self.updated = updated
+
+
+class RateLimitGate:
+    """Allow a burst of `per_minute` requests per key, refilled evenly over a minute."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._capacity = float(per_minute)
+        self._refill_per_second = per_minute / 60.0
+        self._clock = clock
+        # One bucket per authenticated key: the key set is bounded by the store.
+        self._buckets: dict[str, _Bucket] = {}
+
+    def check(self, key_id: str) -> Deny | None:
+        """Take one token for `key_id`; deny with the seconds until one is available."""
+        now = self._clock()
+        bucket = self._buckets.get(key_id)
+        if bucket is None:
+            bucket = self._buckets[key_id] = _Bucket(self._capacity, now)
+        else:
+            refilled = bucket.tokens + (now - bucket.updated) * self._refill_per_second
+            bucket.tokens = min(self._capacity, refilled)
+            bucket.updated = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return None
+        wait = max(1, math.ceil((1.0 - bucket.tokens) / self._refill_per_second))
+        return Deny(
+            gate="rate_limit",
+            status=429,
+            reason="RATE_LIMITED",
+            message=f"rate limit of {int(self._capacity)} requests per minute exceeded; "
+            f"retry in {wait} s",
+            retry_after_seconds=wait,
+        )

@@ -1,0 +1,102 @@
+"""Verify presented API keys against the store, with a cache the hot path can afford."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.keys import hash_secret, split_api_key
+from service.storage.base import KeyStore
+
+# How stale the cache may be with respect to another process's key change
+# (e.g. `python -m service keys revoke` while the server runs). Changes made
+# through this process's admin API invalidate immediately.
+DEFAULT_RECHECK_SECONDS = 0.001
+# Bound the memory an attacker can make us spend on ids that do not exist.
+MAX_CACHED_KEYS = 10_000
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who made the request: a key id and its role (never the secret)."""
+
+    key_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class _CachedKey:
+    secret_hash: bytes
+    principal: Principal
+    expires_at: float | None
+    revoked: bool
+
+
+class KeyVerifier:
+    """Turn a presented API key into a Principal, or None if it must be refused."""
+
+    def __init__(
+        self,
+        store: KeyStore,
+        *,
+        recheck_seconds: float = DEFAULT_RECHECK_SECONDS,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._recheck_seconds = recheck_seconds
+        self._clock = clock
+        self._monotonic = monotonic
+        self._cache: dict[str, _CachedKey | None] = {}
+        self._generation = store.generation()
+        self._checked_at = monotonic()
+
+    async def verify(self, api_key: str) -> Principal | None:
+        """Return the key's principal if it is well formed, known, unrevoked and unexpired."""
+        parts = split_api_key(api_key)
+        if parts is None:
+            return None
+        key_id, secret = parts
+        self._drop_stale_cache()
+        entry = self._cache[key_id] if key_id in self._cache else await self._load(key_id)
+        if entry is None or entry.revoked:
+            return None
+        # Constant-time comparison so response timing reveals nothing about the hash.
+        if not hmac.compare_digest(hash_secret(secret), entry.secret_hash):
+            return None
+        if entry.expires_at is not None and self._clock() >= entry.expires_at:
+            return None
+        return entry.principal
+
+    def invalidate(self) -> None:
+        """Forget every cached key (call after this process changed a key)."""
+        self._cache.clear()
+        self._generation = self._store.generation()
+
+    def _drop_stale_cache(self) -> None:
+        now = self._monotonic()
+        if now - self._checked_at < self._recheck_seconds:
+            return
+        self._checked_at = now
+        generation = self._store.generation()
+        if generation != self._generation:
+            self._generation = generation
+            self._cache.clear()
+
+    async def _load(self, key_id: str) -> _CachedKey | None:
+        stored = await self._store.get_key(key_id)
+        entry = None
+        if stored is not None:
+            record = stored.record
+            entry = _CachedKey(
+                secret_hash=stored.secret_hash,
+                principal=Principal(key_id=record.key_id, role=record.role),
+                expires_at=None if record.expires_at is None else record.expires_at.timestamp(),
+                revoked=record.revoked_at is not None,
+            )
+        if len(self._cache) >= MAX_CACHED_KEYS:
+            self._cache.clear()
+        self._cache[key_id] = entry
+        return entry

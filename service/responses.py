@@ -1,0 +1,72 @@
+"""The two response shapes: the success body and the one error envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from service.gates import Deny
+
+# One encoder: json.dumps with non-default arguments builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+# `error` names the status class in words that do not change between Python
+# versions (http.HTTPStatus phrases do).
+ERROR_NAMES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable_entity",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+def json_response(
+    body: Mapping[str, Any] | Sequence[Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """Return a compact JSON response."""
+    return web.Response(
+        body=_ENCODER.encode(body).encode("utf-8"),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def error_response(
+    status: int,
+    trace_id: str,
+    reason_codes: Sequence[str],
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """Return the error envelope `{error, trace_id, reason_codes, message}`."""
+    body = {
+        "error": ERROR_NAMES.get(status, "error"),
+        "trace_id": trace_id,
+        "reason_codes": list(reason_codes),
+        "message": message,
+    }
+    return json_response(body, status=status, headers=headers)
+
+
+def deny_response(deny: Deny, trace_id: str) -> web.Response:
+    """Return the error envelope for a gate's Deny (with Retry-After when it has one)."""
+    headers = None
+    if deny.retry_after_seconds is not None:
+        headers = {"Retry-After": str(deny.retry_after_seconds)}
+    return error_response(deny.status, trace_id, (deny.reason,), deny.message, headers=headers)

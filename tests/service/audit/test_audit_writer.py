@@ -1,0 +1,128 @@
+"""The audit writer: fsync mode commits before answering, buffered mode flushes in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from service.audit import AuditWriter, read_trace
+from service.audit.writer import append_durably, encode_event
+
+
+class CountingWriter(AuditWriter):
+    """The real writer, counting the batches it writes."""
+
+    batches = 0
+
+    def _write(self, lines: list[str]) -> None:
+        self.batches += 1
+        super()._write(lines)
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def no_errors(count: int) -> None:
+    raise AssertionError(f"{count} audit events failed to write")
+
+
+async def test_fsync_mode_has_events_on_disk_when_commit_returns(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = AuditWriter(path, durability="fsync", on_write_error=no_errors)
+    await writer.start()
+    try:
+        writer.emit("tr_" + "a" * 32, "REQUEST_START", method="POST", route="/process")
+        await writer.commit()
+        assert [e["event"] for e in lines(path)] == ["REQUEST_START"]
+    finally:
+        await writer.close()
+
+
+async def test_concurrent_commits_share_batches(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = CountingWriter(path, durability="fsync", on_write_error=no_errors)
+    await writer.start()
+
+    async def request(number: int) -> None:
+        writer.emit(f"tr_{number:032x}", "REQUEST_START", method="POST", route="/process")
+        await asyncio.sleep(0)
+        writer.emit(f"tr_{number:032x}", "REQUEST_END", status=200)
+        await writer.commit()
+
+    try:
+        await asyncio.gather(*(request(n) for n in range(100)))
+        assert len(lines(path)) == 200
+        assert writer.batches < 100, "one fsync serves many requests"
+    finally:
+        await writer.close()
+
+
+async def test_buffered_mode_writes_within_the_flush_interval(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = AuditWriter(path, durability="buffered", on_write_error=no_errors, flush_seconds=0.05)
+    await writer.start()
+    try:
+        writer.emit("tr_" + "b" * 32, "REQUEST_START", method="GET", route="/process")
+        await writer.commit()  # returns at once in buffered mode
+        assert path.read_text() == ""
+        await asyncio.sleep(0.2)
+        assert len(lines(path)) == 1
+    finally:
+        await writer.close()
+
+
+async def test_close_writes_everything_pending(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = AuditWriter(path, durability="buffered", on_write_error=no_errors, flush_seconds=60)
+    await writer.start()
+    for n in range(10):
+        writer.emit(f"tr_{n:032x}", "REQUEST_START", method="GET", route="/process")
+    await writer.close()
+    assert len(lines(path)) == 10
+
+
+async def test_write_errors_are_counted_not_raised() -> None:
+    errors: list[int] = []
+    # /dev/full accepts the open and fails every write with ENOSPC.
+    writer = AuditWriter(Path("/dev/full"), durability="fsync", on_write_error=errors.append)
+    await writer.start()
+    try:
+        writer.emit("tr_" + "c" * 32, "REQUEST_START", method="GET", route="/process")
+        writer.emit("tr_" + "c" * 32, "REQUEST_END", status=200)
+        await writer.commit()
+    finally:
+        await writer.close()
+    assert errors == [2]
+
+
+async def test_app_keeps_answering_when_the_audit_log_fails(make_service: Any) -> None:
+    service = await make_service(audit_path=Path("/dev/full"))
+    key = await service.issue_key("viewer")
+    body = {"action": "echo", "context_id": "default", "payload": {"message": "hi"}}
+    response = await service.process(key, body)
+    assert response.status == 200
+    assert service.metric("techno_audit_write_errors_total") >= 8
+
+
+async def test_new_writes_start_after_a_torn_line(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    path.write_text('{"trace_id":"tr_x","event":"REQ')  # a crash mid-write
+    trace_id = "tr_" + "d" * 32
+    writer = AuditWriter(path, durability="fsync", on_write_error=no_errors)
+    await writer.start()
+    writer.emit(trace_id, "REQUEST_START", method="GET", route="/process")
+    await writer.commit()
+    await writer.close()
+    report = read_trace(path, trace_id)
+    assert [e["event"] for e in report.events] == ["REQUEST_START"]
+    assert report.problems and "line 1" in report.problems[0]
+
+
+def test_append_durably_adds_complete_lines(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "audit.jsonl"
+    append_durably(path, [encode_event("tr_" + "e" * 32, "KEY_REVOKED", {"key_id": "k"})])
+    assert lines(path)[0]["key_id"] == "k"
+    assert path.read_text().endswith("\n")

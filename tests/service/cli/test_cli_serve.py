@@ -1,0 +1,169 @@
+"""`python -m service serve` as a new user runs it: TLS, a key, a call, a revoke, the audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+ECHO = {"action": "echo", "context_id": "default", "payload": {"message": "hello"}}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.fail("the openssl CLI is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], ssl.SSLContext]]:
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "TECHNO_DATA_DIR": str(tmp_path / "var"),
+        "TECHNO_PORT": str(port),
+        "TECHNO_TLS_CERT": str(cert),
+        "TECHNO_TLS_KEY": str(key),
+        "TECHNO_MODE": "production",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    context = ssl.create_default_context(cafile=str(cert))
+    base = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    output = server.stdout.read() if server.stdout else ""
+                    pytest.fail(f"server did not start:\n{output}")
+                time.sleep(0.05)
+        yield base, env, context
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stdout:
+            server.stdout.close()
+
+
+async def call(base: str, context: ssl.SSLContext, key: str) -> tuple[int, dict[str, Any], str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{base}/process", json=ECHO, headers={"X-API-KEY": key}, ssl=context
+        ) as response,
+    ):
+        return response.status, await response.json(), response.headers["X-Request-Id"]
+
+
+async def test_new_user_flow_over_tls(
+    tls_server: tuple[str, dict[str, str], ssl.SSLContext],
+) -> None:
+    base, env, context = tls_server
+    created = cli(env, "keys", "create", "--role", "viewer", "--json")
+    assert created.returncode == 0, created.stderr
+    api_key = json.loads(created.stdout)["api_key"]
+
+    status, body, trace_id = await call(base, context, api_key)
+    assert status == 200 and body["result"] == {"message": "hello", "length": 5}
+
+    revoked = cli(env, "keys", "revoke", api_key.split(".")[0])
+    assert revoked.returncode == 0, revoked.stderr
+    status, body, _ = await call(base, context, api_key)
+    assert (status, body["reason_codes"]) == (401, ["AUTHENTICATION_INVALID_KEY"])
+
+    audit = cli(env, "audit", trace_id)
+    assert audit.returncode == 0, audit.stderr
+    events = [line.split()[1] for line in audit.stdout.splitlines()]
+    assert events[0] == "REQUEST_START" and events[-1] == "REQUEST_END"
+    assert "EXECUTOR_SELECTED" in events
+    assert api_key.split(".")[1] not in audit.stdout
+
+
+def test_serve_refuses_unsafe_production_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "TECHNO_MODE": "production", "TECHNO_DEBUG": "1"}
+    env.pop("TECHNO_DATA_DIR", None)
+    env.pop("TECHNO_DB_PATH", None)
+    result = cli(env, "serve")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: TECHNO_")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_busy_port_exits_1_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "TECHNO_DATA_DIR": str(tmp_path), "TECHNO_PORT": str(port)}
+        result = cli(env, "serve")
+    assert result.returncode == 1
+    assert f"error: cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

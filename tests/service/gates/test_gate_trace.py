@@ -1,0 +1,77 @@
+"""G0: every response carries a trace id; valid caller ids are kept, others replaced."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from service.gates.trace import trace_context
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+GENERATED = re.compile(r"^tr_[0-9a-f]{32}$")
+
+
+def test_valid_request_id_is_kept() -> None:
+    assert trace_context({"X-Request-Id": "req-12345678"}).trace_id == "req-12345678"
+
+
+@pytest.mark.parametrize("bad", ["short", "has space in it", "x" * 200, 'quote"inside1', ""])
+def test_invalid_request_id_is_replaced(bad: str) -> None:
+    assert GENERATED.match(trace_context({"X-Request-Id": bad}).trace_id)
+
+
+def test_traceparent_supplies_the_trace_id_and_is_echoed() -> None:
+    context = trace_context({"traceparent": TRACEPARENT})
+    assert context.trace_id == "tr_4bf92f3577b34da6a3ce929d0e0e4736"
+    assert context.traceparent == TRACEPARENT
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "garbage",
+    ],
+)
+def test_invalid_traceparent_is_ignored(bad: str) -> None:
+    context = trace_context({"traceparent": bad})
+    assert context.traceparent is None
+    assert GENERATED.match(context.trace_id)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/health", 200),
+        ("GET", "/metrics", 200),
+        ("GET", "/nowhere", 404),
+        ("PUT", "/process", 405),
+        ("POST", "/process", 401),
+    ],
+)
+async def test_every_response_carries_x_request_id(
+    service: Any, method: str, path: str, status: int
+) -> None:
+    response = await service.client.request(method, path)
+    assert response.status == status
+    assert GENERATED.match(response.headers["X-Request-Id"])
+
+
+async def test_caller_ids_come_back_in_headers_and_body(service: Any) -> None:
+    response = await service.client.post(
+        "/process", json={}, headers={"X-Request-Id": "client-req-0001", "traceparent": TRACEPARENT}
+    )
+    assert response.headers["X-Request-Id"] == "client-req-0001"
+    assert response.headers["traceparent"] == TRACEPARENT
+    assert (await response.json())["trace_id"] == "client-req-0001"
+
+
+async def test_404_and_405_use_the_error_envelope(service: Any, expect_error: Any) -> None:
+    await expect_error(await service.client.get("/nowhere"), 404, "NOT_FOUND")
+    response = await service.client.delete("/process")
+    await expect_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["Allow"] == "POST"
