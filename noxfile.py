@@ -24,17 +24,18 @@ def _install(session: nox.Session, *groups: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the unit and in-process HTTP tests (fast, no external services)."""
-    _install(session, "test")
+    # tests/contract unit-tests the harness's pure parts, which import its libraries.
+    _install(session, "test", "contract")
     session.run("pytest", "-q", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff (lint + format check) and mypy --strict."""
-    _install(session, "lint", "test", "contract")
+    _install(session, "lint", "test", "contract", "bench")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    session.run("mypy", "service", "obs", "contract", "tests", "noxfile.py")
+    session.run("mypy", "service", "obs", "contract", "bench", "tests", "noxfile.py")
 
 
 @nox.session
@@ -54,6 +55,13 @@ def check(session: nox.Session) -> None:
 
 @nox.session
 def contract(session: nox.Session) -> None:
-    """Start the real stack and prove it live (pass --runtime / --skip-grafana through)."""
+    """Start the real stack and prove it live (`-- --skip grafana`, `--runtime docker`)."""
     _install(session, "test", "contract")
     session.run("python", "-m", "contract", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the pipeline against bare aiohttp and FastAPI, generation, contract."""
+    _install(session, "bench", "test", "contract")
+    session.run("python", "-m", "bench", "run", *session.posargs)

@@ -1,0 +1,1 @@
+"""Contract harness: start the real stack from the generated artifacts and prove it live."""

@@ -1,0 +1,5 @@
+"""Entry point for `python -m contract`."""
+
+from contract.cli import main
+
+raise SystemExit(main())

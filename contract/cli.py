@@ -1,0 +1,242 @@
+"""`python -m contract`: start the stack, run the features, write evidence, fail closed."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from contract.artifacts import ArtifactTree
+from contract.context import RunContext
+from contract.errors import HarnessError
+from contract.evidence import Evidence, default_evidence_dir
+from contract.plugin import ContractPlugin
+from contract.progress import Progress
+from contract.redact import Redactor
+from contract.runtime import RUNTIMES, make_runtime
+from contract.spec import GRAFANA, build_stack_spec
+from contract.stack import Stack
+from contract.summary import PARTS, RunSummary, exit_code_for, judge_parts, render_markdown
+from contract.timings import Timings
+from obs.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+FEATURES_MODULE = PACKAGE_DIR / "features" / "test_contract.py"
+STEP_PLUGINS = tuple(f"contract.steps.{name}" for name in ("common", *PARTS))
+FAULT_TESTS_DIR = PACKAGE_DIR.parent / "tests" / "contract"
+READY_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Options:
+    """The parsed command line."""
+
+    runtime: str
+    skip: tuple[str, ...]
+    artifacts: Path
+    catalog: Path
+    evidence_dir: Path | None
+    timeout_scale: float
+    faults: bool
+    pytest_args: tuple[str, ...]
+
+
+def default_artifact_root() -> Path:
+    """Return the working directory if it holds deploy/, else the project this package is in."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "deploy").is_dir() else PACKAGE_DIR.parent
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse `[options] [-- pytest args]` into Options."""
+    argv = list(argv)
+    passthrough: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, passthrough = argv[:cut], argv[cut + 1 :]
+    parser = argparse.ArgumentParser(
+        prog="python -m contract",
+        description="Start the stack from the generated configs and prove it live (fail-closed).",
+        epilog="Arguments after `--` go to pytest, e.g. `-- -k rules`.",
+    )
+    parser.add_argument(
+        "--runtime", choices=sorted(RUNTIMES), default="process", help="where the stack runs"
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=PARTS,
+        default=[],
+        metavar="PART",
+        help=f"leave a part out (reported NOT VERIFIED); one of {', '.join(PARTS)}; repeatable",
+    )
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        default=None,
+        help="root holding alerts/ dashboards/ runbooks/ deploy/",
+    )
+    parser.add_argument(
+        "--catalog",
+        type=Path,
+        default=DEFAULT_CATALOG_PATH,
+        help="catalog the live /metrics must match",
+    )
+    parser.add_argument(
+        "--evidence-dir",
+        type=Path,
+        default=None,
+        help="evidence folder (default ./evidence/<UTC>-<runtime>)",
+    )
+    parser.add_argument(
+        "--timeout-scale", type=float, default=1.0, help="multiply every wait (slow machines)"
+    )
+    parser.add_argument(
+        "--faults", action="store_true", help="run the fault-injection tests of the suite instead"
+    )
+    args = parser.parse_args(argv)
+    if args.timeout_scale <= 0:
+        parser.error(f"--timeout-scale must be positive, got {args.timeout_scale}")
+    return Options(
+        runtime=args.runtime,
+        skip=tuple(dict.fromkeys(args.skip)),
+        artifacts=(args.artifacts or default_artifact_root()).resolve(),
+        catalog=args.catalog,
+        evidence_dir=args.evidence_dir,
+        timeout_scale=args.timeout_scale,
+        faults=args.faults,
+        pytest_args=tuple(passthrough),
+    )
+
+
+@contextmanager
+def _interrupt_on_termination() -> Iterator[None]:
+    """Turn SIGTERM/SIGHUP into KeyboardInterrupt so teardown runs as on Ctrl-C."""
+
+    def interrupt(signum: int, _: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def pytest_argv(evidence: Evidence, extra: Sequence[str]) -> list[str]:
+    """Return the pytest command line that runs the features with reports into evidence."""
+    plugins = [arg for plugin in STEP_PLUGINS for arg in ("-p", plugin)]
+    return [
+        str(FEATURES_MODULE),
+        *plugins,
+        "-p",
+        "no:cacheprovider",
+        "--import-mode=importlib",
+        f"--rootdir={PACKAGE_DIR}",
+        f"--cucumberjson={evidence.path('cucumber.json')}",
+        f"--junitxml={evidence.path('junit.xml')}",
+        "-o",
+        "junit_family=xunit2",
+        "-v",
+        *extra,
+    ]
+
+
+def run_contract(options: Options) -> int:
+    """Run the whole contract once; write evidence and the summary whatever happens."""
+    started = time.monotonic()
+    started_utc = datetime.now(UTC)
+    evidence_root = options.evidence_dir or default_evidence_dir(
+        Path("evidence"), options.runtime, started_utc
+    )
+    evidence = Evidence(evidence_root.resolve(), Redactor())
+    if options.evidence_dir is None:
+        evidence.link_latest()
+    progress = Progress()
+    progress.attach_log(evidence.path("progress.log").open("w", encoding="utf-8"))
+    timings = Timings()
+    skipped = {part: f"left out by --skip {part}" for part in options.skip}
+    summary = RunSummary(
+        runtime=options.runtime,
+        started_utc=started_utc.isoformat(timespec="seconds"),
+        evidence_dir=str(evidence.root),
+        command=shlex.join(["python", "-m", "contract", *sys.argv[1:]]),
+    )
+    workdir = Path(tempfile.mkdtemp(prefix=f"techno-contract-{options.runtime}-"))
+    plugin: ContractPlugin | None = None
+    pytest_code = 1
+    try:
+        with _interrupt_on_termination():
+            catalog = load_catalog(options.catalog)
+            tree = ArtifactTree(options.artifacts)
+            spec = build_stack_spec(tree, include_grafana=GRAFANA not in options.skip)
+            runtime = make_runtime(options.runtime, workdir)
+            stack = Stack(
+                spec,
+                runtime,
+                evidence=evidence,
+                progress=progress,
+                timings=timings,
+                ready_timeout=READY_TIMEOUT_SECONDS * options.timeout_scale,
+            )
+            with stack, evidence.session() as session:
+                run = RunContext(stack, catalog, tree, options.timeout_scale, session)
+                plugin = ContractPlugin(run, skipped)
+                with timings.phase("scenarios"):
+                    pytest_code = int(
+                        pytest.main(pytest_argv(evidence, options.pytest_args), plugins=[plugin])
+                    )
+                if pytest_code == pytest.ExitCode.INTERRUPTED:
+                    summary.run_error = "interrupted during the scenarios; the stack was torn down"
+                elif pytest_code == pytest.ExitCode.NO_TESTS_COLLECTED:
+                    summary.run_error = "no scenario was selected (check -k / --skip)"
+                summary.alert = run.alert
+                summary.traffic = run.traffic.as_dict() if run.traffic else {}
+    except (HarnessError, CatalogError) as exc:
+        summary.run_error = str(exc)
+    except KeyboardInterrupt as exc:
+        summary.run_error = f"interrupted ({exc or 'Ctrl-C'}); the stack was torn down"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        results = plugin.results if plugin is not None else []
+        summary.parts = judge_parts(results, skipped=skipped, run_error=summary.run_error)
+        summary.exit_code = exit_code_for(
+            summary.parts, run_error=summary.run_error, pytest_code=pytest_code
+        )
+        summary.timings = timings.as_dict()
+        summary.wall_seconds = round(time.monotonic() - started, 3)
+        evidence.write_json("summary.json", summary.as_dict())
+        text = render_markdown(summary)
+        evidence.write_text("summary.md", text)
+        progress.close()
+    print("\n" + evidence.redact(text), flush=True)
+    print(f"Evidence: {evidence.root}", flush=True)
+    return summary.exit_code
+
+
+def run_faults(options: Options) -> int:
+    """Run the fault-injection tests (each starts its own contract run on a broken copy)."""
+    files = sorted(str(path) for path in FAULT_TESTS_DIR.glob("test_*faults.py"))
+    if not files:
+        print(f"no fault tests (test_*faults.py) under {FAULT_TESTS_DIR}", file=sys.stderr)
+        return 1
+    return int(pytest.main([*files, "--run-contract", "-v", *options.pytest_args]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the contract (or its fault tests) and return the process exit code."""
+    options = parse_args(sys.argv[1:] if argv is None else argv)
+    return run_faults(options) if options.faults else run_contract(options)

@@ -1,0 +1,10 @@
+@runbooks
+Feature: Runbooks
+  Every alert an on-call engineer receives links a runbook that exists,
+  and the queries in that runbook work on the live Prometheus.
+
+  Scenario: Every loaded alert links an existing runbook
+    Then every alert Prometheus has loaded has a runbook_url naming a generated runbook
+
+  Scenario: Every runbook query runs
+    Then every PromQL block of every generated runbook runs on Prometheus without error

@@ -1,0 +1,35 @@
+"""Keep secrets out of evidence: every text written there passes through a Redactor."""
+
+from __future__ import annotations
+
+import re
+
+PLACEHOLDER = "<redacted>"
+# Header values that carry credentials, whatever secret they hold.
+_HEADER_PATTERNS = (
+    re.compile(r"(?i)(x-api-key\s*[:=]\s*)([^\s,;\"']+)"),
+    re.compile(r"(?i)(authorization\s*[:=]\s*(?:bearer|basic)\s+)([^\s,;\"']+)"),
+    re.compile(r"(?i)(\"api_key\"\s*:\s*\")([^\"]+)"),
+)
+
+
+class Redactor:
+    """Replace known secrets and credential-bearing header values with a placeholder."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        """Remember a secret so it never reaches evidence or the terminal."""
+        if len(secret) < 4:
+            raise ValueError("refusing to register a secret shorter than 4 characters")
+        self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        """Return text with every known secret and credential header value replaced."""
+        # Longest first so a secret that contains another is replaced whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, PLACEHOLDER)
+        for pattern in _HEADER_PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + PLACEHOLDER, text)
+        return text

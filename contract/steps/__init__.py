@@ -1,0 +1,1 @@
+"""Step definitions: thin bindings from feature sentences to harness functions."""

@@ -1,0 +1,67 @@
+"""Steps of runbooks.feature."""
+
+from __future__ import annotations
+
+from pytest_bdd import then
+
+from contract.assertions import require_empty
+from contract.checks.runbooks import promql_blocks, runbook_file_name
+from contract.context import RunContext
+from contract.spec import PROMETHEUS
+
+
+def _linked_runbooks(run: RunContext) -> tuple[dict[str, str], list[str], str]:
+    """Return alert → runbook file name for every loaded alert, the problems, and the evidence."""
+    data, evidence = run.prometheus.get("/api/v1/rules?type=alert")
+    linked: dict[str, str] = {}
+    problems: list[str] = []
+    for group in data.get("groups") or []:
+        for rule in group.get("rules") or []:
+            alert = str(rule.get("name"))
+            url = (rule.get("annotations") or {}).get("runbook_url")
+            if not url:
+                problems.append(f"alert {alert!r} has no runbook_url annotation")
+                continue
+            try:
+                name = runbook_file_name(str(url))
+            except ValueError as exc:
+                problems.append(f"alert {alert!r}: {exc}")
+                continue
+            linked[alert] = name
+            if not (run.tree.runbooks_dir / name).is_file():
+                problems.append(
+                    f"alert {alert!r}: runbook_url {url} names {name}, "
+                    f"which is not in {run.tree.runbooks_dir}"
+                )
+    if not linked and not problems:
+        problems.append("Prometheus has loaded no alerting rule at all")
+    return linked, problems, evidence
+
+
+@then("every alert Prometheus has loaded has a runbook_url naming a generated runbook")
+def every_alert_links_runbook(contract_run: RunContext) -> None:
+    """Every loaded alert's runbook_url names a file under runbooks/."""
+    _, problems, evidence = _linked_runbooks(contract_run)
+    require_empty(problems, PROMETHEUS, "GET /api/v1/rules?type=alert", evidence)
+
+
+@then("every PromQL block of every generated runbook runs on Prometheus without error")
+def every_runbook_query_runs(contract_run: RunContext) -> None:
+    """Every ```promql block of every runbook runs; a linked runbook must hold at least one."""
+    linked, _, _ = _linked_runbooks(contract_run)
+    wanted = set(linked.values())
+    problems: list[str] = []
+    evidence: list[str] = []
+    ran = 0
+    for path in contract_run.tree.runbook_files():
+        blocks = promql_blocks(path.read_text(encoding="utf-8"))
+        if not blocks and path.name in wanted:
+            problems.append(f"{path.name}: linked from an alert but holds no ```promql block")
+        for block in blocks:
+            answer = contract_run.prometheus.query(block)
+            ran += 1
+            if answer.error:
+                problems.append(f"{path.name}: query {block!r} failed: {answer.error}")
+                evidence.append(answer.evidence)
+    contract_run.progress.say(PROMETHEUS, f"ran {ran} runbook queries")
+    require_empty(problems, PROMETHEUS, "GET /api/v1/query", ", ".join(evidence[:5]))
