@@ -1,0 +1,1 @@
+"""The docker runtime: the contract stack as containers on a private network, via the docker SDK."""
