@@ -1,0 +1,1 @@
+"""Benchmarks: pipeline, generators and contract run, as ratios to same-run baselines."""

@@ -1,0 +1,1 @@
+"""Turn measurements into what a reader sees: figures, a table, JSON and a chart."""

@@ -1,0 +1,1 @@
+"""Server entry points the load benchmark starts as separate processes."""
