@@ -8,7 +8,7 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "check"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 ROOT = Path(__file__).resolve().parent
@@ -65,3 +65,10 @@ def bench(session: nox.Session) -> None:
     """Measure the pipeline against bare aiohttp and FastAPI, generation, contract."""
     _install(session, "bench", "test", "contract")
     session.run("python", "-m", "bench", "run", *session.posargs)
+
+
+@nox.session
+def images(session: nox.Session) -> None:
+    """Build the local container images for `--runtime docker` (no registry needed)."""
+    _install(session, "contract")
+    session.run("python", "-m", "contract.docker", "build-images", *session.posargs)
