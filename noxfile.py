@@ -15,10 +15,9 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _install(session: nox.Session, *groups: str) -> None:
-    """Install the project (editable) plus the named dependency groups."""
-    session.install("-e", ".")
-    for group in groups:
-        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+    """Install the project (editable) plus the named dependency groups, in one resolve."""
+    requirements = nox.project.dependency_groups(PYPROJECT, *groups) if groups else ()
+    session.install("-e", ".", *requirements)
 
 
 @nox.session
