@@ -78,13 +78,21 @@ class AdminApi:
             if isinstance(document, Deny):
                 self._access.recorder.deny(trace_id, document, principal.key_id)
                 return deny_response(document, trace_id), document.reason
+            expires = document.get("expires_in_days")
+            try:
+                issued = await create_key(
+                    self._store,
+                    role=document["role"],
+                    name=document.get("name", ""),
+                    # The schema admits 2.0 as an integer; the key store wants whole days.
+                    expires_in_days=None if expires is None else int(expires),
+                )
+            except ValueError as exc:
+                # Rules the schema cannot express (printable names) still answer 422.
+                denied = Deny("input", 422, "SCHEMA_VIOLATION", str(exc))
+                self._access.recorder.deny(trace_id, denied, principal.key_id)
+                return deny_response(denied, trace_id), denied.reason
             self._access.recorder.allow(trace_id, "input", principal.key_id)
-            issued = await create_key(
-                self._store,
-                role=document["role"],
-                name=document.get("name", ""),
-                expires_in_days=document.get("expires_in_days"),
-            )
             self._verifier.invalidate()
             self._journal.audit.emit(
                 trace_id,

@@ -75,7 +75,8 @@ def build_request_body(model: str, payload: Mapping[str, Any]) -> dict[str, Any]
         ],
     }
     if "max_tokens" in payload:
-        body["max_tokens"] = payload["max_tokens"]
+        # The schema admits 2.0 as an integer; upstreams want a JSON integer.
+        body["max_tokens"] = int(payload["max_tokens"])
     return body
 
 

@@ -77,8 +77,9 @@ class TextAnalysisExecutor(SingleActionExecutor):
         payload = request.payload
         stats = analyse(
             payload["text"],
-            top_n=payload.get("top_n", DEFAULT_TOP_N),
-            summary_sentences=payload.get("summary_sentences", DEFAULT_SUMMARY_SENTENCES),
+            # JSON Schema counts 2.0 as an integer, so the schema admits it: coerce here.
+            top_n=int(payload.get("top_n", DEFAULT_TOP_N)),
+            summary_sentences=int(payload.get("summary_sentences", DEFAULT_SUMMARY_SENTENCES)),
         )
         return {
             "word_count": stats.word_count,
