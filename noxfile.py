@@ -31,7 +31,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff (lint + format check) and mypy --strict."""
-    _install(session, "lint", "test", "contract", "bench")
+    _install(session, "lint", "test", "contract", "bench", "reliability")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "service", "obs", "contract", "bench", "tests", "noxfile.py")
@@ -71,3 +71,19 @@ def images(session: nox.Session) -> None:
     """Build the local container images for `--runtime docker` (no registry needed)."""
     _install(session, "contract")
     session.run("python", "-m", "contract.docker", "build-images", *session.posargs)
+
+
+@nox.session
+def reliability(session: nox.Session) -> None:
+    """Prove load, rate limits, durability, crash safety, fuzzing, secrets (`-- --bounded`)."""
+    _install(session, "reliability")
+    session.run(
+        "pytest",
+        "tests/reliability",
+        "-m",
+        "reliability",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *session.posargs,
+    )

@@ -1,0 +1,1 @@
+"""The reliability suite: load, limits, crashes, fuzzing, secrets, safe defaults, stack faults."""
