@@ -13,7 +13,8 @@ WORKDIR /src
 # README.m[d]: pyproject names it as the readme; the glob keeps the build
 # working in a checkout where it is absent.
 COPY pyproject.toml README.m[d] ./
-RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+# The uvloop extra too: the service runs on uvloop when it is installed.
+RUN python3 -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['uvloop']))" > /tmp/requirements.txt \
     && /opt/techno/bin/pip install -r /tmp/requirements.txt
 COPY service ./service
 COPY obs ./obs

@@ -24,20 +24,20 @@ STAGE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"read_json_object |_read_json_object |^find_unsafe "),
     ),
     ("G10 authz", re.compile(r"^AuthzGate\.check_action ")),
-    ("executor call + timeout", re.compile(r"^execute \(|EchoExecutor\.execute ")),
+    ("executor call + timeout", re.compile(r"^execute \(|EchoExecutor\.execute |await_within ")),
     (
         "JSON Schema validation (envelope, payload, result)",
         re.compile(r"^first_violation |^SchemaCheck\.|fast_schema\.py|jsonschema/"),
     ),
     (
         "audit: event encoding (json.dumps, timestamp)",
-        re.compile(r"^AuditWriter\.emit |^encode_event |RequestJournal\."),
+        re.compile(r"^AuditWriter\.emit |^encode_event |RequestJournal\.|RequestRecord\."),
     ),
     ("audit: writer task/thread (write, fsync)", re.compile(r"^AuditWriter\._(run|write) ")),
     ("metrics (prometheus_client)", re.compile(r"prometheus_client/|^ServiceMetrics\.")),
     (
         "response building (json.dumps, Response)",
-        re.compile(r"^json_response |^json_body |^envelope |^error_response "),
+        re.compile(r"^json_response |^json_body |^envelope |^error_response |^success_response "),
     ),
     ("middleware (observe)", re.compile(r"observe |ObserveMiddleware")),
     (

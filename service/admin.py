@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from service.access import AccessGates
-from service.audit.journal import RequestJournal
+from service.audit.journal import RequestJournal, RequestRecord
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
@@ -41,7 +41,7 @@ def key_create_schema(roles: tuple[str, ...]) -> dict[str, Any]:
 
 # A handler's answer and, when it refused, the reason code for the audit log.
 Answer = tuple[web.Response, str | None]
-Handler = Callable[[Principal, str], Awaitable[Answer]]
+Handler = Callable[[Principal, RequestRecord], Awaitable[Answer]]
 
 
 class AdminApi:
@@ -69,14 +69,14 @@ class AdminApi:
     async def create(self, request: web.Request, trace_id: str) -> web.Response:
         """POST /admin/keys: create a key and return its secret once (201)."""
 
-        async def run(principal: Principal, trace_id: str) -> Answer:
+        async def run(principal: Principal, record: RequestRecord) -> Answer:
             document = await self._input.read_json_object(request)
             if not isinstance(document, Deny):
                 violation = self._create_validator.violation(document, "")
                 if violation is not None:
                     document = Deny("input", 422, "SCHEMA_VIOLATION", violation)
             if isinstance(document, Deny):
-                self._access.recorder.deny(trace_id, document, principal.key_id)
+                self._access.recorder.deny(record, document, principal.key_id)
                 return deny_response(document, trace_id), document.reason
             expires = document.get("expires_in_days")
             try:
@@ -90,12 +90,11 @@ class AdminApi:
             except ValueError as exc:
                 # Rules the schema cannot express (printable names) still answer 422.
                 denied = Deny("input", 422, "SCHEMA_VIOLATION", str(exc))
-                self._access.recorder.deny(trace_id, denied, principal.key_id)
+                self._access.recorder.deny(record, denied, principal.key_id)
                 return deny_response(denied, trace_id), denied.reason
-            self._access.recorder.allow(trace_id, "input", principal.key_id)
+            self._access.recorder.allow(record, "input", principal.key_id)
             self._verifier.invalidate()
-            self._journal.audit.emit(
-                trace_id,
+            record.event(
                 "KEY_CREATED",
                 key_id=issued.record.key_id,
                 role=issued.record.role,
@@ -110,7 +109,7 @@ class AdminApi:
     async def list(self, request: web.Request, trace_id: str) -> web.Response:
         """GET /admin/keys: every key without its secret."""
 
-        async def run(principal: Principal, trace_id: str) -> Answer:
+        async def run(principal: Principal, record: RequestRecord) -> Answer:
             keys = await self._store.list_keys()
             return json_response({"keys": [key_to_json(record) for record in keys]}), None
 
@@ -119,36 +118,37 @@ class AdminApi:
     async def revoke(self, request: web.Request, trace_id: str) -> web.Response:
         """DELETE /admin/keys/{key_id}: revoke a key; it fails from the next request on."""
 
-        async def run(principal: Principal, trace_id: str) -> Answer:
+        async def run(principal: Principal, record: RequestRecord) -> Answer:
             key_id = request.match_info["key_id"]
-            record = None
+            revoked = None
             if KEY_ID_RE.match(key_id):
-                record = await self._store.revoke_key(key_id, datetime.now(UTC))
-            if record is None:
+                revoked = await self._store.revoke_key(key_id, datetime.now(UTC))
+            if revoked is None:
                 response = error_response(404, trace_id, (KEY_NOT_FOUND,), "no key with this id")
                 return response, KEY_NOT_FOUND
             self._verifier.invalidate()
-            self._journal.audit.emit(
-                trace_id, "KEY_REVOKED", key_id=record.key_id, actor=principal.key_id
-            )
-            return json_response(key_to_json(record)), None
+            record.event("KEY_REVOKED", key_id=revoked.key_id, actor=principal.key_id)
+            return json_response(key_to_json(revoked)), None
 
         return await self._gated(request, trace_id, KEY_ROUTE, run)
 
     async def _gated(
         self, request: web.Request, trace_id: str, route: str, run: Handler
     ) -> web.Response:
-        started = self._journal.start(trace_id, request.method, route)
-        principal = await self._access.admit(request, trace_id)
+        record = self._journal.start(trace_id, request.method, route)
+        principal = await self._access.admit(request, record)
         if not isinstance(principal, Deny):
             forbidden = self._authz.check_key_admin(principal)
             if forbidden is None:
-                self._access.recorder.allow(trace_id, "authz", principal.key_id)
-                response, refused = await run(principal, trace_id)
+                self._access.recorder.allow(record, "authz", principal.key_id)
+                response, refused = await run(principal, record)
                 if refused is None:
-                    return await self._journal.end(trace_id, started, response, "success")
-                return await self._journal.end(trace_id, started, response, "denied", (refused,))
-            self._access.recorder.deny(trace_id, forbidden, principal.key_id)
+                    await record.end(response.status, "success")
+                else:
+                    await record.end(response.status, "denied", (refused,))
+                return response
+            self._access.recorder.deny(record, forbidden, principal.key_id)
             principal = forbidden
         response = deny_response(principal, trace_id)
-        return await self._journal.end(trace_id, started, response, "denied", (principal.reason,))
+        await record.end(response.status, "denied", (principal.reason,))
+        return response

@@ -1,9 +1,9 @@
-"""Build the aiohttp application: routes, the middleware, and resources via cleanup_ctx."""
+"""Build the aiohttp application: observed routes, and resources via cleanup_ctx."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -23,7 +23,7 @@ from service.gates.rate_limit import RateLimitGate
 from service.key_verifier import KeyVerifier
 from service.matrix import load_matrix
 from service.metrics import ServiceMetrics
-from service.middleware import TRACE_ID, make_observe_middleware
+from service.observe import RouteHandler, not_found, observe_route
 from service.openapi import build_openapi
 from service.pipeline import PROCESS_ROUTE, Pipeline
 from service.responses import error_response, json_response
@@ -74,10 +74,7 @@ def create_app(
     )
     authz = AuthzGate(matrix)
 
-    app = web.Application(
-        middlewares=[make_observe_middleware(metrics=metrics)],
-        client_max_size=settings.max_body_bytes,
-    )
+    app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[OPENAPI] = json.dumps(build_openapi(matrix, actions), indent=2).encode("utf-8")
@@ -96,7 +93,7 @@ def create_app(
             access = AccessGates(
                 AuthnGate(verifier),
                 RateLimitGate(settings.rate_limit_per_minute),
-                DecisionRecorder(audit, metrics),
+                DecisionRecorder(metrics),
             )
             app[STORE] = store
             app[PIPELINE] = Pipeline(
@@ -127,46 +124,62 @@ def create_app(
 
     app.cleanup_ctx.append(resources)
     metrics_handler = make_aiohttp_handler(registry, disable_compression=True)
-    app.router.add_post(PROCESS_ROUTE, _process)
-    app.router.add_get("/health", _health)
-    app.router.add_get("/ready", _ready)
-    app.router.add_get("/metrics", metrics_handler)
-    app.router.add_get("/openapi.json", _openapi)
-    app.router.add_post(KEYS_ROUTE, _create_key)
-    app.router.add_get(KEYS_ROUTE, _list_keys)
-    app.router.add_delete(KEY_ROUTE, _revoke_key)
+
+    async def _metrics(request: web.Request, trace_id: str) -> web.StreamResponse:
+        return await metrics_handler(request)
+
+    routes: list[tuple[str, str, RouteHandler]] = [
+        ("POST", PROCESS_ROUTE, _process),
+        ("GET", "/health", _health),
+        ("GET", "/ready", _ready),
+        ("GET", "/metrics", _metrics),
+        ("GET", "/openapi.json", _openapi),
+        ("POST", KEYS_ROUTE, _create_key),
+        ("GET", KEYS_ROUTE, _list_keys),
+        ("DELETE", KEY_ROUTE, _revoke_key),
+    ]
+    for method, path, handler in routes:
+        observed = observe_route(metrics, path, handler)
+        if method == "GET":
+            app.router.add_get(path, observed)  # and HEAD, as aiohttp does by default
+        else:
+            app.router.add_route(method, path, observed)
+    # Last, so it only sees what no route matched: 404, or 405 with Allow.
+    known = tuple(app.router.resources())
+    app.router.add_route("*", "/{path:.*}", not_found(metrics, known))
     return app
 
 
-async def _process(request: web.Request) -> web.Response:
-    return await request.app[PIPELINE].handle(request, request[TRACE_ID])
+# Plain functions returning the handler's coroutine: no extra coroutine layer per request.
+def _process(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
+    return request.app[PIPELINE].handle(request, trace_id)
 
 
-async def _health(request: web.Request) -> web.Response:
+async def _health(request: web.Request, trace_id: str) -> web.Response:
     return json_response({"status": "ok"})
 
 
-async def _ready(request: web.Request) -> web.Response:
+async def _ready(request: web.Request, trace_id: str) -> web.Response:
     try:
         await request.app[STORE].ping()
     except StorageError:
         return error_response(
-            503, request[TRACE_ID], ("STORAGE_UNAVAILABLE",), "the key store is unavailable"
+            503, trace_id, ("STORAGE_UNAVAILABLE",), "the key store is unavailable"
         )
     return json_response({"status": "ready"})
 
 
-async def _openapi(request: web.Request) -> web.Response:
+async def _openapi(request: web.Request, trace_id: str) -> web.Response:
     return web.Response(body=request.app[OPENAPI], content_type="application/json")
 
 
-async def _create_key(request: web.Request) -> web.Response:
-    return await request.app[ADMIN].create(request, request[TRACE_ID])
+def _create_key(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
+    return request.app[ADMIN].create(request, trace_id)
 
 
-async def _list_keys(request: web.Request) -> web.Response:
-    return await request.app[ADMIN].list(request, request[TRACE_ID])
+def _list_keys(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
+    return request.app[ADMIN].list(request, trace_id)
 
 
-async def _revoke_key(request: web.Request) -> web.Response:
-    return await request.app[ADMIN].revoke(request, request[TRACE_ID])
+def _revoke_key(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
+    return request.app[ADMIN].revoke(request, trace_id)

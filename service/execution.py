@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from service.actions import BoundAction
+from service.deadline import await_within
 from service.executors.base import ExecutionRequest, ExecutorError, FailureOutcome
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,7 @@ async def execute(
     """Run the executor with a timeout and validate its result against the action's schema."""
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(timeout_seconds):
-            result = await bound.executor.execute(request)
+        result = await await_within(bound.executor.execute(request), timeout_seconds)
     except TimeoutError:
         return _failed("timeout", started, f"no result within {timeout_seconds:g} s")
     except ExecutorError as exc:

@@ -59,6 +59,9 @@ def compile_fast(schema: Any) -> Check | None:
     """Return a predicate that is True only for valid instances, or None if unsupported."""
     if not isinstance(schema, Mapping) or set(schema) - _KEYWORDS - _ANNOTATIONS:
         return None
+    fused = _fused(schema)
+    if fused is not None:
+        return fused
     checks: list[Check] = []
     for build in (_type_check, _string_checks, _number_checks, _object_check, _array_check):
         built = build(schema)
@@ -76,6 +79,40 @@ def compile_fast(schema: Any) -> Check | None:
         return True
 
     return check_all
+
+
+_FUSABLE = {
+    "string": frozenset({"type", "minLength", "maxLength"}),
+    "integer": frozenset({"type", "minimum", "maximum"}),
+    "object": frozenset({"type", "properties", "required", "additionalProperties"}),
+}
+
+
+def _fused(schema: Mapping[str, Any]) -> Check | None:
+    """Return one closure for a single-type string, integer or object schema, or None."""
+    # One call per value instead of one per keyword: these shapes are most of
+    # what the envelope and the shipped actions declare.
+    declared = schema.get("type")
+    allowed = _FUSABLE.get(declared) if isinstance(declared, str) else None
+    if allowed is None or set(schema) - _ANNOTATIONS - allowed:
+        return None
+    if declared == "string":
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        if not isinstance(low, int) or not (high is None or isinstance(high, int)):
+            return None
+        limit = high if high is not None else float("inf")
+        return lambda value: isinstance(value, str) and low <= len(value) <= limit
+    if declared == "integer":
+        bounds = [schema.get("minimum"), schema.get("maximum")]
+        if not all(bound is None or _is_number(bound) for bound in bounds):
+            return None
+        least = bounds[0] if bounds[0] is not None else float("-inf")
+        most = bounds[1] if bounds[1] is not None else float("inf")
+        return lambda value: _is_integer(value) and least <= value <= most
+    built = _object_check(schema, require_object=True)
+    if built is None:
+        return None
+    return built[0] if built else _TYPES["object"]
 
 
 def _type_check(schema: Mapping[str, Any]) -> list[Check] | None:
@@ -113,7 +150,7 @@ def _number_checks(schema: Mapping[str, Any]) -> list[Check] | None:
     return checks
 
 
-def _object_check(schema: Mapping[str, Any]) -> list[Check] | None:
+def _object_check(schema: Mapping[str, Any], *, require_object: bool = False) -> list[Check] | None:
     raw_properties = schema.get("properties", {})
     required = schema.get("required", [])
     additional = schema.get("additionalProperties", True)
@@ -138,7 +175,7 @@ def _object_check(schema: Mapping[str, Any]) -> list[Check] | None:
 
     def check_object(value: Any) -> bool:
         if not isinstance(value, dict):
-            return True
+            return not require_object
         for name in required:
             if name not in value:
                 return False

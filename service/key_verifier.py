@@ -11,8 +11,12 @@ from service.keys import hash_secret, split_api_key
 from service.storage.base import KeyStore
 
 # How stale the cache may be with respect to another process's key change
-# (e.g. `python -m service keys revoke` while the server runs). Changes made
-# through this process's admin API invalidate immediately.
+# (e.g. `python -m service keys revoke` while the server runs): a request that
+# starts more than this after the CLI committed sees the change. Changes made
+# through this process's admin API invalidate immediately. The check is one
+# `PRAGMA data_version` (~3 us here; a stat() of the WAL file cost ~2 us and can
+# miss a same-size rewrite), so at 1 ms it costs under 0.5 us a request at
+# 7k req/s and nothing measurable when idle.
 DEFAULT_RECHECK_SECONDS = 0.001
 # Bound the memory an attacker can make us spend on ids that do not exist.
 MAX_CACHED_KEYS = 10_000

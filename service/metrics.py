@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ FALLBACK_METHOD = "OTHER"
 FALLBACK_ROUTE = "unmatched"
 
 Collector = Counter | Gauge | Histogram | Info
+# The action result a client sees for each way a request leaves the pipeline.
+_RESULT_OF_OUTCOME = {"success": "SUCCESS", "failed": "FAILED", "denied": "BLOCKED"}
 
 
 class MetricsBindingError(ValueError):
@@ -143,9 +145,33 @@ class ServiceMetrics:
         self._http_requests[(method, route, status_label)].inc()
         self._http_duration[route].observe(seconds)
 
+    def http_route(self, route: str) -> RouteMetrics:
+        """Return the HTTP request metrics of one route label, pre-bound."""
+        return RouteMetrics(self, route)
+
+    def gate_counter(self, gate: str, decision: str, reason: str) -> Callable[[], None]:
+        """Return the increment of one gate decision series (for decisions on every request)."""
+        inc: Callable[[], None] = self._gates[(gate, decision, reason)].inc
+        return inc
+
     def count_gate(self, gate: str, decision: str, reason: str) -> None:
         """Count one gate decision."""
         self._gates[(gate, decision, reason)].inc()
+
+    def outcome_counter(self, outcome: str) -> Callable[[], None]:
+        """Return one call counting a request leaving the pipeline with `outcome`.
+
+        It counts both the pipeline outcome and the action result it implies
+        (success -> SUCCESS, failed -> FAILED, denied -> BLOCKED).
+        """
+        pipeline = self._pipeline[outcome].inc
+        result = self._results[_RESULT_OF_OUTCOME[outcome]].inc
+
+        def count() -> None:
+            pipeline()
+            result()
+
+        return count
 
     def count_pipeline(self, outcome: str) -> None:
         """Count one request that left the pipeline as success, denied or failed."""
@@ -163,3 +189,28 @@ class ServiceMetrics:
     def count_audit_write_errors(self, events: int) -> None:
         """Count audit events that could not be written."""
         self._audit_errors.inc(events)
+
+
+class RouteMetrics:
+    """One route's request counter children by (method, status), and its latency histogram."""
+
+    __slots__ = ("_duration", "_metrics", "_requests", "route")
+
+    def __init__(self, metrics: ServiceMetrics, route: str) -> None:
+        self.route = route
+        self._metrics = metrics
+        self._requests = {
+            (method, int(status)): metrics._http_requests[(method, route, status)]
+            for method in metrics._methods
+            for status in metrics._statuses
+        }
+        self._duration = metrics._http_duration[route]
+
+    def observe(self, method: str, status: int, seconds: float) -> None:
+        """Count one answered request and its latency."""
+        counter = self._requests.get((method, status))
+        if counter is None:  # a method or status outside the catalog: map it
+            self._metrics.observe_http(method, self.route, status, seconds)
+            return
+        counter.inc()
+        self._duration.observe(seconds)

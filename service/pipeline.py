@@ -8,14 +8,14 @@ from aiohttp import web
 
 from service.access import AccessGates
 from service.actions import BoundAction
-from service.audit.journal import RequestJournal
+from service.audit.journal import RequestJournal, RequestRecord
 from service.execution import execute
 from service.executors.base import ExecutionRequest
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
 from service.metrics import ServiceMetrics
-from service.responses import deny_response, error_response, json_response
+from service.responses import deny_response, error_response, success_response
 
 PROCESS_ROUTE = "/process"
 
@@ -39,75 +39,57 @@ class Pipeline:
         self._authz = authz
         self._actions = actions
         self._journal = journal
-        self._audit = journal.audit
         self._recorder = access.recorder
         self._metrics = metrics
+        self._count_success = metrics.outcome_counter("success")
+        self._count_failed = metrics.outcome_counter("failed")
+        self._count_denied = metrics.outcome_counter("denied")
         self._timeout = executor_timeout_seconds
 
     async def handle(self, request: web.Request, trace_id: str) -> web.Response:
         """Run every gate in order, then the executor, and answer."""
-        started = self._journal.start(trace_id, request.method, PROCESS_ROUTE)
-        principal = await self._access.admit(request, trace_id)
+        record = self._journal.start(trace_id, request.method, PROCESS_ROUTE)
+        principal = await self._access.admit(request, record)
         if isinstance(principal, Deny):
-            return await self._blocked(trace_id, started, principal)
+            return await self._blocked(record, principal)
         key_id = principal.key_id
         document = await self._input.read_json_object(request)
         checked = document if isinstance(document, Deny) else self._input.check_process(document)
         if isinstance(checked, Deny):
-            self._recorder.deny(trace_id, checked, key_id)
-            return await self._blocked(trace_id, started, checked)
-        self._recorder.allow(trace_id, "input", key_id)
-        forbidden = self._authz.check_action(principal, checked.action, checked.context_id)
+            self._recorder.deny(record, checked, key_id)
+            return await self._blocked(record, checked)
+        self._recorder.allow(record, "input", key_id)
+        action = checked.action
+        forbidden = self._authz.check_action(principal, action, checked.context_id)
         if forbidden is not None:
-            self._recorder.deny(trace_id, forbidden, key_id)
-            return await self._blocked(trace_id, started, forbidden)
-        self._recorder.allow(trace_id, "authz", key_id)
+            self._recorder.deny(record, forbidden, key_id)
+            return await self._blocked(record, forbidden)
+        self._recorder.allow(record, "authz", key_id)
 
-        bound = self._actions[checked.action]
+        bound = self._actions[action]
         executor_id = bound.spec.executor_id
-        self._audit.emit(
-            trace_id,
-            "EXECUTOR_SELECTED",
-            key_id=key_id,
-            action=checked.action,
-            context_id=checked.context_id,
-            executor_id=executor_id,
-        )
+        record.executor_selected(key_id, action, checked.context_id, executor_id)
         run = await execute(
             bound,
-            ExecutionRequest(trace_id, checked.action, checked.context_id, checked.payload),
+            ExecutionRequest(trace_id, action, checked.context_id, checked.payload),
             timeout_seconds=self._timeout,
         )
         duration_ms = round(run.seconds * 1000, 3)
         self._metrics.observe_executor(executor_id, run.outcome, run.seconds)
-        self._audit.emit(
-            trace_id,
-            "ACTION_EXECUTED",
-            executor_id=executor_id,
-            outcome=run.outcome,
-            duration_ms=duration_ms,
-        )
+        record.action_executed(executor_id, run.outcome, duration_ms)
         failure = run.failure
         if failure is not None:
-            self._metrics.count_pipeline("failed")
-            self._metrics.count_result("FAILED")
+            self._count_failed()
             response = error_response(failure.status, trace_id, (failure.reason,), run.message)
-            return await self._journal.end(trace_id, started, response, "failed", (failure.reason,))
-        self._metrics.count_pipeline("success")
-        self._metrics.count_result("SUCCESS")
-        response = json_response(
-            {
-                "trace_id": trace_id,
-                "status": "SUCCESS",
-                "result": run.result,
-                "executor_id": executor_id,
-                "execution_time_ms": duration_ms,
-            }
-        )
-        return await self._journal.end(trace_id, started, response, "success")
+            await record.end(response.status, "failed", (failure.reason,))
+            return response
+        self._count_success()
+        response = success_response(trace_id, run.result, executor_id, duration_ms)
+        await record.end(response.status, "success")
+        return response
 
-    async def _blocked(self, trace_id: str, started: float, deny: Deny) -> web.Response:
-        self._metrics.count_pipeline("denied")
-        self._metrics.count_result("BLOCKED")
-        response = deny_response(deny, trace_id)
-        return await self._journal.end(trace_id, started, response, "denied", (deny.reason,))
+    async def _blocked(self, record: RequestRecord, deny: Deny) -> web.Response:
+        self._count_denied()
+        response = deny_response(deny, record.trace_id)
+        await record.end(response.status, "denied", (deny.reason,))
+        return response

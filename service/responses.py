@@ -46,6 +46,19 @@ def json_response(
     )
 
 
+def success_response(
+    trace_id: str, result: Mapping[str, Any] | None, executor_id: str, duration_ms: float
+) -> web.Response:
+    """Return the /process success body `{trace_id, status, result, executor_id, ...}`."""
+    # Joined from encoded parts: only the result needs the general encoder.
+    encode = _ENCODER.encode
+    body = (
+        f'{{"trace_id":{encode(trace_id)},"status":"SUCCESS","result":{encode(result)},'
+        f'"executor_id":{encode(executor_id)},"execution_time_ms":{duration_ms!r}}}'
+    )
+    return web.Response(body=body.encode("utf-8"), content_type="application/json")
+
+
 def error_response(
     status: int,
     trace_id: str,

@@ -14,8 +14,10 @@ from obs.catalog import DEFAULT_CATALOG_PATH
 
 Mode = Literal["dev", "staging", "production"]
 Durability = Literal["buffered", "fsync"]
+EventLoop = Literal["auto", "asyncio", "uvloop"]
 MODES: tuple[Mode, ...] = ("dev", "staging", "production")
 DURABILITIES: tuple[Durability, ...] = ("buffered", "fsync")
+EVENT_LOOPS: tuple[EventLoop, ...] = ("auto", "asyncio", "uvloop")
 DEFAULT_ACTION_MATRIX = Path(__file__).resolve().parent / "action_matrix.yaml"
 DB_FILE_NAME = "techno.db"
 AUDIT_FILE_NAME = "audit.jsonl"
@@ -60,6 +62,8 @@ class Settings:
     tls_key: Path | None = field(default=None, metadata={"env": "TECHNO_TLS_KEY"})
     debug: bool = field(default=False, metadata={"env": "TECHNO_DEBUG"})
     access_log: bool = field(default=False, metadata={"env": "TECHNO_ACCESS_LOG"})
+    # auto: uvloop when it is installed (the faster loop), else asyncio's own.
+    event_loop: EventLoop = field(default="auto", metadata={"env": "TECHNO_EVENT_LOOP"})
     catalog_path: Path = field(default=DEFAULT_CATALOG_PATH, metadata={"env": "TECHNO_CATALOG"})
     llm_url: str | None = field(default=None, metadata={"env": "TECHNO_LLM_URL"})
     llm_api_key: str | None = field(
@@ -174,6 +178,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "tls_key": _parse_path,
     "debug": _parse_bool,
     "access_log": _parse_bool,
+    "event_loop": _parse_choice(EVENT_LOOPS),
     "catalog_path": _parse_path,
     "llm_url": _parse_str,
     "llm_api_key": _parse_str,
@@ -196,6 +201,7 @@ def _in_range(value: float, low: float, high: float) -> bool:
 def _validate(s: Settings) -> None:
     _check(s.mode in MODES, "mode", f"must be one of {', '.join(MODES)}")
     _check(s.audit_durability in DURABILITIES, "audit_durability", "must be buffered or fsync")
+    _check(s.event_loop in EVENT_LOOPS, "event_loop", f"must be one of {', '.join(EVENT_LOOPS)}")
     _check(bool(s.host), "host", "must not be empty")
     _check(_in_range(s.port, 0, 65535), "port", f"must be 0-65535, got {s.port}")
     _check(

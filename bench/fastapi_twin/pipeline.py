@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from bench.fastapi_twin.responses import deny_envelope, envelope, json_body
 from service.access import DecisionRecorder
 from service.actions import BoundAction
 from service.audit import AuditWriter
-from service.audit.journal import RequestJournal
+from service.audit.journal import RequestJournal, RequestRecord
 from service.execution import execute
 from service.executors.base import ExecutionRequest
 from service.gates import Deny
@@ -58,12 +57,12 @@ class TwinPipeline:
         self._input = input_gate
         self._authz = authz
         self._actions = actions
-        self._audit = audit
-        # The journal's start is framework-free; its end takes an aiohttp Response, so
-        # REQUEST_END is emitted in `_end` below with the same fields.
         self._journal = RequestJournal(audit)
-        self._recorder = DecisionRecorder(audit, metrics)
+        self._recorder = DecisionRecorder(metrics)
         self._metrics = metrics
+        self._count_success = metrics.outcome_counter("success")
+        self._count_failed = metrics.outcome_counter("failed")
+        self._count_denied = metrics.outcome_counter("denied")
         self._max_body_bytes = max_body_bytes
         self._too_large = _input_deny(
             413, "PAYLOAD_TOO_LARGE", f"the body must be at most {max_body_bytes} bytes"
@@ -73,33 +72,26 @@ class TwinPipeline:
     async def handle(self, request: Request) -> Response:
         """Run G1, G2, G3-G7 and G10, then the executor, and answer."""
         trace_id: str = request.state.trace_id
-        started = self._journal.start(trace_id, request.method, PROCESS_ROUTE)
-        principal = await self._admit(request, trace_id)
+        record = self._journal.start(trace_id, request.method, PROCESS_ROUTE)
+        principal = await self._admit(request, record)
         if isinstance(principal, Deny):
-            return await self._blocked(trace_id, started, principal)
+            return await self._blocked(record, principal)
         key_id = principal.key_id
         document = await self._read_json_object(request)
         checked = document if isinstance(document, Deny) else self._input.check_process(document)
         if isinstance(checked, Deny):
-            self._recorder.deny(trace_id, checked, key_id)
-            return await self._blocked(trace_id, started, checked)
-        self._recorder.allow(trace_id, "input", key_id)
+            self._recorder.deny(record, checked, key_id)
+            return await self._blocked(record, checked)
+        self._recorder.allow(record, "input", key_id)
         forbidden = self._authz.check_action(principal, checked.action, checked.context_id)
         if forbidden is not None:
-            self._recorder.deny(trace_id, forbidden, key_id)
-            return await self._blocked(trace_id, started, forbidden)
-        self._recorder.allow(trace_id, "authz", key_id)
+            self._recorder.deny(record, forbidden, key_id)
+            return await self._blocked(record, forbidden)
+        self._recorder.allow(record, "authz", key_id)
 
         bound = self._actions[checked.action]
         executor_id = bound.spec.executor_id
-        self._audit.emit(
-            trace_id,
-            "EXECUTOR_SELECTED",
-            key_id=key_id,
-            action=checked.action,
-            context_id=checked.context_id,
-            executor_id=executor_id,
-        )
+        record.executor_selected(key_id, checked.action, checked.context_id, executor_id)
         run = await execute(
             bound,
             ExecutionRequest(trace_id, checked.action, checked.context_id, checked.payload),
@@ -107,20 +99,13 @@ class TwinPipeline:
         )
         duration_ms = round(run.seconds * 1000, 3)
         self._metrics.observe_executor(executor_id, run.outcome, run.seconds)
-        self._audit.emit(
-            trace_id,
-            "ACTION_EXECUTED",
-            executor_id=executor_id,
-            outcome=run.outcome,
-            duration_ms=duration_ms,
-        )
+        record.action_executed(executor_id, run.outcome, duration_ms)
         if run.failure is not None:
-            self._metrics.count_pipeline("failed")
-            self._metrics.count_result("FAILED")
+            self._count_failed()
             failed = envelope(run.failure.status, trace_id, (run.failure.reason,), run.message)
-            return await self._end(trace_id, started, failed, "failed", (run.failure.reason,))
-        self._metrics.count_pipeline("success")
-        self._metrics.count_result("SUCCESS")
+            await record.end(failed.status_code, "failed", (run.failure.reason,))
+            return failed
+        self._count_success()
         response = json_body(
             {
                 "trace_id": trace_id,
@@ -130,19 +115,20 @@ class TwinPipeline:
                 "execution_time_ms": duration_ms,
             }
         )
-        return await self._end(trace_id, started, response, "success")
+        await record.end(response.status_code, "success")
+        return response
 
-    async def _admit(self, request: Request, trace_id: str) -> Principal | Deny:
+    async def _admit(self, request: Request, record: RequestRecord) -> Principal | Deny:
         principal = await self._authn.check(request.headers)
         if isinstance(principal, Deny):
-            self._recorder.deny(trace_id, principal, None)
+            self._recorder.deny(record, principal, None)
             return principal
-        self._recorder.allow(trace_id, "authn", principal.key_id)
+        self._recorder.allow(record, "authn", principal.key_id)
         limited = self._rate_limit.check(principal.key_id)
         if limited is not None:
-            self._recorder.deny(trace_id, limited, principal.key_id)
+            self._recorder.deny(record, limited, principal.key_id)
             return limited
-        self._recorder.allow(trace_id, "rate_limit", principal.key_id)
+        self._recorder.allow(record, "rate_limit", principal.key_id)
         return principal
 
     async def _read_json_object(self, request: Request) -> dict[str, Any] | Deny:
@@ -166,28 +152,8 @@ class TwinPipeline:
         unsafe = find_unsafe(document)
         return document if unsafe is None else _input_deny(422, "UNSAFE_STRING", unsafe)
 
-    async def _blocked(self, trace_id: str, started: float, deny: Deny) -> Response:
-        self._metrics.count_pipeline("denied")
-        self._metrics.count_result("BLOCKED")
-        return await self._end(
-            trace_id, started, deny_envelope(deny, trace_id), "denied", (deny.reason,)
-        )
-
-    async def _end(
-        self,
-        trace_id: str,
-        started: float,
-        response: Response,
-        outcome: str,
-        reason_codes: Sequence[str] = (),
-    ) -> Response:
-        self._audit.emit(
-            trace_id,
-            "REQUEST_END",
-            status=response.status_code,
-            outcome=outcome,
-            reason_codes=list(reason_codes),
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        )
-        await self._audit.commit()
+    async def _blocked(self, record: RequestRecord, deny: Deny) -> Response:
+        self._count_denied()
+        response = deny_envelope(deny, record.trace_id)
+        await record.end(response.status_code, "denied", (deny.reason,))
         return response

@@ -28,20 +28,27 @@ MAX_CACHED_TAILS = 4096
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
-class _Clock:
-    """Format UTC timestamps, re-rendering the date and time only once per second."""
+class AuditClock:
+    """Format UTC timestamps at millisecond precision, rendering each millisecond once."""
 
     def __init__(self) -> None:
+        self._millis = -1
         self._second = -1
         self._prefix = ""
+        self._text = ""
 
     def now(self) -> str:
+        """Return the current time as `YYYY-MM-DDTHH:MM:SS.mmmZ`."""
         millis = int(time.time() * 1000)
-        second, fraction = divmod(millis, 1000)
-        if second != self._second:
-            self._second = second
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._prefix}.{fraction:03d}Z"
+        if millis != self._millis:
+            # Many events fall in the same millisecond under load: reuse its text.
+            self._millis = millis
+            second, fraction = divmod(millis, 1000)
+            if second != self._second:
+                self._second = second
+                self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._text = f"{self._prefix}.{fraction:03d}Z"
+        return self._text
 
 
 class EventEncoder:
@@ -53,8 +60,8 @@ class EventEncoder:
     test_audit_encoding proves a line parses to exactly the event emitted.
     """
 
-    def __init__(self) -> None:
-        self._clock = _Clock()
+    def __init__(self, clock: AuditClock | None = None) -> None:
+        self._clock = AuditClock() if clock is None else clock
         self._tails: dict[tuple[Any, ...], str] = {}
         self._trace_id = ""
         self._head = ""
@@ -151,8 +158,11 @@ class AuditWriter:
         self.durability = durability
         self._on_write_error = on_write_error
         self._flush_seconds = flush_seconds
-        self._encoder = EventEncoder()
+        self.clock = AuditClock()
+        self._encoder = EventEncoder(self.clock)
+        # Encoded chunks (one or more whole lines each) and how many events they hold.
         self._pending: list[str] = []
+        self._pending_events = 0
         self._waiters: list[asyncio.Future[None]] = []
         self._wakeup = asyncio.Event()
         self._closing = False
@@ -166,8 +176,13 @@ class AuditWriter:
 
     def emit(self, trace_id: str, event: str, **fields: Any) -> None:
         """Queue one event; it is written by the writer task, in emission order."""
-        self._pending.append(self._encoder.encode(trace_id, event, fields))
-        if len(self._pending) >= MAX_BATCH_EVENTS:
+        self.append(self._encoder.encode(trace_id, event, fields), 1)
+
+    def append(self, lines: str, events: int) -> None:
+        """Queue already encoded lines (`events` of them, each ending in a newline)."""
+        self._pending.append(lines)
+        self._pending_events += events
+        if self._pending_events >= MAX_BATCH_EVENTS:
             self._wakeup.set()
 
     async def commit(self) -> None:
@@ -197,6 +212,7 @@ class AuditWriter:
             # Everything emitted while the previous batch was being fsynced goes
             # out together: concurrent requests share one fsync.
             lines, self._pending = self._pending, []
+            self._pending_events = 0
             waiters, self._waiters = self._waiters, []
             if lines:
                 await asyncio.to_thread(self._write, lines)
@@ -219,5 +235,6 @@ class AuditWriter:
             write_all(self._fd, "".join(lines).encode("utf-8"))
         except OSError as exc:
             # Never fail the request for the audit log; count it so an alert fires.
-            self._on_write_error(len(lines))
-            log.error("audit log %s: %d events not written: %s", self.path, len(lines), exc)
+            lost = sum(chunk.count("\n") for chunk in lines)
+            self._on_write_error(lost)
+            log.error("audit log %s: %d events not written: %s", self.path, lost, exc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import ssl
 import sys
@@ -9,7 +11,7 @@ import sys
 from aiohttp import web
 
 from service.app import create_app
-from service.settings import Settings
+from service.settings import EventLoop, Settings
 
 # No headers and no body: the access log can never carry a key or a payload.
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf'
@@ -23,6 +25,30 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(settings.tls_cert, settings.tls_key)
     return context
+
+
+def new_event_loop(choice: EventLoop) -> tuple[asyncio.AbstractEventLoop, str]:
+    """Return a new event loop of the chosen kind and its name (auto: uvloop if installed)."""
+    if choice != "asyncio":
+        try:
+            uvloop = importlib.import_module("uvloop")
+        except ImportError:
+            if choice == "uvloop":
+                raise
+        else:
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+            return loop, "uvloop"
+    return asyncio.new_event_loop(), "asyncio"
+
+
+def startup_line(settings: Settings, loop_name: str) -> str:
+    """Return the one line `serve` prints at start (no secret: paths and modes only)."""
+    scheme = "https" if settings.tls_enabled else "http"
+    return (
+        f"techno-ops backend on {scheme}://{settings.host}:{settings.port}: "
+        f"mode {settings.mode}, audit durability {settings.audit_durability}, "
+        f"key store {settings.resolved_db_path}, event loop {loop_name}"
+    )
 
 
 def run_serve(settings: Settings) -> int:
@@ -39,8 +65,19 @@ def run_serve(settings: Settings) -> int:
     app = create_app(settings)
     access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
     try:
+        # run_app closes the loop when it returns or fails.
+        loop, loop_name = new_event_loop(settings.event_loop)
+    except ImportError:
+        print(
+            "error: TECHNO_EVENT_LOOP: uvloop is not installed (pip install uvloop)",
+            file=sys.stderr,
+        )
+        return 2
+    print(startup_line(settings, loop_name), flush=True)
+    try:
         web.run_app(
             app,
+            loop=loop,
             host=settings.host,
             port=settings.port,
             ssl_context=context,

@@ -52,6 +52,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder: json.loads with any argument builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 class InputGate:
     """Read and check a JSON request body, then the /process envelope and payload."""
 
@@ -86,14 +90,17 @@ class InputGate:
         if len(body) > self._max_body_bytes:
             return self._too_large
         try:
-            document = json.loads(body, parse_constant=_reject_constant)
+            # What json.loads does with bytes: detect UTF-8/16/32, keep lone
+            # surrogates for the safety check to name.
+            text = body.decode(json.detect_encoding(body), "surrogatepass")
+            document = _DECODER.decode(text)
         except RecursionError:
             return _deny(422, "UNSAFE_STRING", "body: nested too deeply")
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             return _deny(400, "INVALID_JSON", f"the body is not valid UTF-8 JSON: {_where(exc)}")
         if not isinstance(document, dict):
             return _deny(400, "INVALID_JSON", "the body must be a JSON object")
-        unsafe = find_unsafe(document)
+        unsafe = find_unsafe(document, text)
         if unsafe is not None:
             return _deny(422, "UNSAFE_STRING", unsafe)
         return document

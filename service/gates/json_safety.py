@@ -16,25 +16,38 @@ _UNSAFE_CHARS = re.compile(
 )
 
 
-def find_unsafe(document: Any) -> str | None:
-    """Return a description (path and problem) of the first unsafe spot, or None."""
+def find_unsafe(document: Any, source: str | None = None) -> str | None:
+    """Return a description (path and problem) of the first unsafe spot, or None.
+
+    `source` is the JSON text `document` was parsed from, when the caller has it.
+    """
     # The common case is a safe document: check it without building paths, and
     # walk again with paths only to describe a problem.
-    return None if _is_safe(document) else _describe_unsafe(document)
+    if source is not None and "\\u" not in source and _UNSAFE_CHARS.search(source) is None:
+        # Without \u escapes every character of every string and key is in the
+        # text, so one scan of the text clears them all; only limits remain.
+        # No string or key is longer than the text, and nothing nests deeper
+        # than its brackets (counted inside strings too, which only overestimates).
+        if len(source) <= MAX_KEY_CHARS and source.count("{") + source.count("[") < MAX_DEPTH:
+            return None
+        safe = _is_safe(document, scan_strings=False)
+    else:
+        safe = _is_safe(document, scan_strings=True)
+    return None if safe else _describe_unsafe(document)
 
 
-def _is_safe(document: Any) -> bool:
+def _is_safe(document: Any, *, scan_strings: bool) -> bool:
     stack: list[tuple[Any, int]] = [(document, 0)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
-            if len(value) > MAX_STRING_CHARS or _UNSAFE_CHARS.search(value):
+            if len(value) > MAX_STRING_CHARS or (scan_strings and _UNSAFE_CHARS.search(value)):
                 return False
         elif isinstance(value, dict):
             if depth >= MAX_DEPTH:
                 return False
             for key, item in value.items():
-                if len(key) > MAX_KEY_CHARS or _UNSAFE_CHARS.search(key):
+                if len(key) > MAX_KEY_CHARS or (scan_strings and _UNSAFE_CHARS.search(key)):
                     return False
                 stack.append((item, depth + 1))
         elif isinstance(value, list):

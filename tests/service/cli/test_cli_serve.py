@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -69,6 +70,29 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """Run `python -m service serve` until the block ends, then stop it with SIGINT."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield server
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stdout:
+            server.stdout.close()
+
+
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], ssl.SSLContext]]:
     cert, key = self_signed(tmp_path)
@@ -81,16 +105,9 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], ssl.SSLCon
         "TECHNO_TLS_KEY": str(key),
         "TECHNO_MODE": "production",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     context = ssl.create_default_context(cafile=str(cert))
     base = f"https://127.0.0.1:{port}"
-    try:
+    with serving(env) as server:
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -102,15 +119,6 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], ssl.SSLCon
                     pytest.fail(f"server did not start:\n{output}")
                 time.sleep(0.05)
         yield base, env, context
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdout:
-            server.stdout.close()
 
 
 async def call(base: str, context: ssl.SSLContext, key: str) -> tuple[int, dict[str, Any], str]:
@@ -167,3 +175,33 @@ def test_serve_on_a_busy_port_exits_1_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"error: cannot serve on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("loop_choice", ["asyncio", "uvloop"])
+def test_serve_prints_one_startup_line_without_secrets(tmp_path: Path, loop_choice: str) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TECHNO_DATA_DIR": str(tmp_path / "var"),
+        "TECHNO_PORT": str(port),
+        "TECHNO_AUDIT_DURABILITY": "buffered",
+        "TECHNO_EVENT_LOOP": loop_choice,
+        "TECHNO_LLM_API_KEY": "sk-startup-line-canary",
+    }
+    with serving(env) as server:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+    assert f"http://127.0.0.1:{port}" in line
+    assert "mode dev" in line and "audit durability buffered" in line
+    assert f"key store {tmp_path / 'var' / 'techno.db'}" in line
+    assert f"event loop {loop_choice}" in line
+    assert "sk-startup-line-canary" not in line
+
+
+def test_serve_rejects_an_unknown_event_loop(tmp_path: Path) -> None:
+    env = {**os.environ, "TECHNO_DATA_DIR": str(tmp_path), "TECHNO_EVENT_LOOP": "trio"}
+    result = cli(env, "serve")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "error: TECHNO_EVENT_LOOP: must be one of auto, asyncio, uvloop"
+    )

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from service.gates.json_safety import MAX_DEPTH, MAX_STRING_CHARS
+from service.gates.json_safety import MAX_DEPTH, MAX_KEY_CHARS, MAX_STRING_CHARS
+
+JSON = "application/json"
 
 
 async def post_raw(service: Any, key: str, body: bytes, content_type: str) -> Any:
@@ -167,3 +169,35 @@ async def test_input_decisions_are_counted_by_reason(service: Any) -> None:
         "techno_gate_decisions_total", gate="input", decision="DENY", reason="UNKNOWN_ACTION"
     )
     assert unknown == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["del\x7f", "c1\x85", "bidi\u202eevil", "isolate\u2066x", "lone\ud800"],
+    ids=["del", "c1", "bidi", "isolate", "surrogate"],
+)
+async def test_unsafe_characters_sent_raw_are_422_too(
+    service: Any, expect_error: Any, text: str
+) -> None:
+    # Unescaped in the body (no \u escapes), so the check reads them from the text itself.
+    key = await service.issue_key()
+    raw = json.dumps(envelope({"message": text}), ensure_ascii=False)
+    response = await post_raw(service, key, raw.encode("utf-8", "surrogatepass"), JSON)
+    error = await expect_error(response, 422, "UNSAFE_STRING")
+    assert error["message"].startswith("payload.message:")
+
+
+async def test_overlong_property_name_sent_raw_is_422(service: Any, expect_error: Any) -> None:
+    key = await service.issue_key()
+    raw = json.dumps(envelope({"k" * (MAX_KEY_CHARS + 1): "é"}), ensure_ascii=False)
+    response = await post_raw(service, key, raw.encode("utf-8"), JSON)
+    error = await expect_error(response, 422, "UNSAFE_STRING")
+    assert "property name" in error["message"]
+
+
+async def test_raw_non_ascii_text_is_accepted(service: Any) -> None:
+    key = await service.issue_key()
+    raw = json.dumps(envelope({"message": "grüße ☃ 東京"}), ensure_ascii=False)
+    response = await post_raw(service, key, raw.encode("utf-8"), JSON)
+    assert response.status == 200
+    assert (await response.json())["result"]["message"] == "grüße ☃ 東京"
