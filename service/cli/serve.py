@@ -9,6 +9,7 @@ import ssl
 import sys
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from service.app import create_app
 from service.settings import EventLoop, Settings
@@ -51,12 +52,33 @@ def startup_line(settings: Settings, loop_name: str) -> str:
     )
 
 
+class MalformedRequestFilter(logging.Filter):
+    """Log a malformed HTTP request as one warning line without a traceback.
+
+    aiohttp answers these (400) before the app sees them and logs each with a
+    full traceback at ERROR: any client without a key could flood the log.
+    The parser's message is left out too, since it may quote header bytes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg = "rejected a malformed HTTP request (%s, status %s)"
+            record.args = (type(error).__name__, error.code)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno = logging.WARNING
+            record.levelname = logging.getLevelName(logging.WARNING)
+        return True
+
+
 def run_serve(settings: Settings) -> int:
     """Serve until interrupted."""
     logging.basicConfig(
         level=logging.DEBUG if settings.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("aiohttp.server").addFilter(MalformedRequestFilter())
     try:
         context = tls_context(settings)
     except (OSError, ssl.SSLError) as exc:
