@@ -23,8 +23,10 @@ def _install(session: nox.Session, *groups: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the unit and in-process HTTP tests (fast, no external services)."""
-    # tests/contract unit-tests the harness's pure parts, which import its libraries.
-    _install(session, "test", "contract")
+    # The reliability group includes test and contract: tests/contract and
+    # tests/reliability unit-test pure helpers that import those libraries, and
+    # their long, live tests skip themselves unless selected.
+    _install(session, "reliability")
     session.run("pytest", "-q", *session.posargs)
 
 
