@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from obs.catalog import CatalogError
 from service.cli.audit import run_audit
 from service.cli.keys import run_keys_create, run_keys_list, run_keys_revoke
-from service.cli.serve import run_serve
 from service.matrix import MatrixError
 from service.settings import Settings, SettingsError
 from service.storage import StorageError
@@ -54,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         if args.command == "serve":
+            # Imported here: the server (aiohttp, the app, the executors) roughly
+            # doubles start-up time, and the keys and audit commands need none of it.
+            from service.cli.serve import run_serve
+
             return run_serve(settings)
         if args.command == "audit":
             return run_audit(settings, args.trace_id, as_json=args.json)
