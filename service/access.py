@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import get_args
-
-from aiohttp import web
 
 from service.audit.journal import RequestRecord
 from service.gates import ALLOW_REASON, Deny, GateName
@@ -44,9 +43,9 @@ class AccessGates:
         self._rate_limit = rate_limit
         self.recorder = recorder
 
-    async def admit(self, request: web.Request, record: RequestRecord) -> Principal | Deny:
-        """Return the caller's principal, or the first gate's Deny."""
-        principal = await self._authn.check(request.headers)
+    async def admit(self, headers: Mapping[str, str], record: RequestRecord) -> Principal | Deny:
+        """Return the caller's principal, or the first gate's Deny (only headers are read)."""
+        principal = await self._authn.check(headers)
         if isinstance(principal, Deny):
             self.recorder.deny(record, principal, None)
             return principal

@@ -136,7 +136,7 @@ class AdminApi:
         self, request: web.Request, trace_id: str, route: str, run: Handler
     ) -> web.Response:
         record = self._journal.start(trace_id, request.method, route)
-        principal = await self._access.admit(request, record)
+        principal = await self._access.admit(request.headers, record)
         if not isinstance(principal, Deny):
             forbidden = self._authz.check_key_admin(principal)
             if forbidden is None:

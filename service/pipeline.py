@@ -49,7 +49,7 @@ class Pipeline:
     async def handle(self, request: web.Request, trace_id: str) -> web.Response:
         """Run every gate in order, then the executor, and answer."""
         record = self._journal.start(trace_id, request.method, PROCESS_ROUTE)
-        principal = await self._access.admit(request, record)
+        principal = await self._access.admit(request.headers, record)
         if isinstance(principal, Deny):
             return await self._blocked(record, principal)
         key_id = principal.key_id

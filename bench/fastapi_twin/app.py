@@ -14,6 +14,7 @@ from bench.fastapi_twin.observe import ObserveMiddleware
 from bench.fastapi_twin.pipeline import PROCESS_ROUTE, TwinPipeline
 from bench.fastapi_twin.responses import json_body
 from obs.catalog import load_catalog
+from service.access import AccessGates, DecisionRecorder
 from service.actions import bind_actions
 from service.app import default_executors
 from service.audit import AuditWriter
@@ -52,8 +53,11 @@ def create_twin_app(settings: Settings, *, registry: CollectorRegistry | None = 
         try:
             await audit.start()
             app.state.pipeline = TwinPipeline(
-                authn=AuthnGate(KeyVerifier(store)),
-                rate_limit=RateLimitGate(settings.rate_limit_per_minute),
+                access=AccessGates(
+                    AuthnGate(KeyVerifier(store)),
+                    RateLimitGate(settings.rate_limit_per_minute),
+                    DecisionRecorder(metrics),
+                ),
                 input_gate=input_gate,
                 authz=AuthzGate(matrix),
                 actions=actions,

@@ -10,19 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bench.fastapi_twin.responses import deny_envelope, envelope, json_body
-from service.access import DecisionRecorder
+from service.access import AccessGates
 from service.actions import BoundAction
 from service.audit import AuditWriter
 from service.audit.journal import RequestJournal, RequestRecord
 from service.execution import execute
 from service.executors.base import ExecutionRequest
 from service.gates import Deny
-from service.gates.authn import AuthnGate
 from service.gates.authz import AuthzGate
 from service.gates.input import JSON_CONTENT_TYPE, UNSUPPORTED_MEDIA_TYPE, InputGate
 from service.gates.json_safety import find_unsafe
-from service.gates.rate_limit import RateLimitGate
-from service.key_verifier import Principal
 from service.metrics import ServiceMetrics
 
 PROCESS_ROUTE = "/process"
@@ -42,8 +39,7 @@ class TwinPipeline:
     def __init__(
         self,
         *,
-        authn: AuthnGate,
-        rate_limit: RateLimitGate,
+        access: AccessGates,
         input_gate: InputGate,
         authz: AuthzGate,
         actions: Mapping[str, BoundAction],
@@ -52,13 +48,12 @@ class TwinPipeline:
         max_body_bytes: int,
         executor_timeout_seconds: float,
     ) -> None:
-        self._authn = authn
-        self._rate_limit = rate_limit
+        self._access = access
         self._input = input_gate
         self._authz = authz
         self._actions = actions
         self._journal = RequestJournal(audit)
-        self._recorder = DecisionRecorder(metrics)
+        self._recorder = access.recorder
         self._metrics = metrics
         self._count_success = metrics.outcome_counter("success")
         self._count_failed = metrics.outcome_counter("failed")
@@ -73,7 +68,7 @@ class TwinPipeline:
         """Run G1, G2, G3-G7 and G10, then the executor, and answer."""
         trace_id: str = request.state.trace_id
         record = self._journal.start(trace_id, request.method, PROCESS_ROUTE)
-        principal = await self._admit(request, record)
+        principal = await self._access.admit(request.headers, record)
         if isinstance(principal, Deny):
             return await self._blocked(record, principal)
         key_id = principal.key_id
@@ -117,19 +112,6 @@ class TwinPipeline:
         )
         await record.end(response.status_code, "success")
         return response
-
-    async def _admit(self, request: Request, record: RequestRecord) -> Principal | Deny:
-        principal = await self._authn.check(request.headers)
-        if isinstance(principal, Deny):
-            self._recorder.deny(record, principal, None)
-            return principal
-        self._recorder.allow(record, "authn", principal.key_id)
-        limited = self._rate_limit.check(principal.key_id)
-        if limited is not None:
-            self._recorder.deny(record, limited, principal.key_id)
-            return limited
-        self._recorder.allow(record, "rate_limit", principal.key_id)
-        return principal
 
     async def _read_json_object(self, request: Request) -> dict[str, Any] | Deny:
         length = request.headers.get("content-length")
