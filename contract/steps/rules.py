@@ -46,10 +46,14 @@ def _last_scrape(run: RunContext) -> datetime | None:
 def every_rule_healthy(contract_run: RunContext) -> None:
     """Every loaded rule, evaluated after the targets were scraped, reports health ok."""
     evidence = ""
+    # Frozen at the first poll that sees every target scraped: comparing with the
+    # *latest* scrape instead races every scrape against every group's evaluation
+    # and can stay stale for the whole wait when the offsets line up badly.
+    scraped: datetime | None = None
 
     def look() -> Poll[list[str]]:
-        nonlocal evidence
-        scraped = _last_scrape(contract_run)
+        nonlocal evidence, scraped
+        scraped = scraped or _last_scrape(contract_run)
         data, evidence = contract_run.prometheus.get("/api/v1/rules")
         groups: list[dict[str, Any]] = data.get("groups") or []
         problems = unhealthy_rule_problems(groups)
