@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from service.access import AccessGates
-from service.audit.journal import RequestJournal, RequestRecord
+from service.audit.journal import RequestRecord
+from service.gated_route import Answer, GatedRoutes
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
 from service.key_verifier import KeyVerifier, Principal
 from service.keys import KEY_ID_RE, MAX_EXPIRES_IN_DAYS, MAX_NAME_CHARS, create_key, key_to_json
-from service.responses import deny_response, error_response, json_response
+from service.responses import error_response, json_response
 from service.schema_errors import compile_schema
 from service.storage.base import KeyStore
 
@@ -39,29 +38,22 @@ def key_create_schema(roles: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-# A handler's answer and, when it refused, the reason code for the audit log.
-Answer = tuple[web.Response, str | None]
-Handler = Callable[[Principal, RequestRecord], Awaitable[Answer]]
-
-
 class AdminApi:
     """Create, list and revoke API keys through the same gates as /process."""
 
     def __init__(
         self,
         *,
-        access: AccessGates,
+        routes: GatedRoutes,
         authz: AuthzGate,
         input_gate: InputGate,
-        journal: RequestJournal,
         store: KeyStore,
         verifier: KeyVerifier,
         roles: tuple[str, ...],
     ) -> None:
-        self._access = access
+        self._routes = routes
         self._authz = authz
         self._input = input_gate
-        self._journal = journal
         self._store = store
         self._verifier = verifier
         self._create_validator = compile_schema(key_create_schema(roles))
@@ -70,14 +62,9 @@ class AdminApi:
         """POST /admin/keys: create a key and return its secret once (201)."""
 
         async def run(principal: Principal, record: RequestRecord) -> Answer:
-            document = await self._input.read_json_object(request)
-            if not isinstance(document, Deny):
-                violation = self._create_validator.violation(document, "")
-                if violation is not None:
-                    document = Deny("input", 422, "SCHEMA_VIOLATION", violation)
+            document = await self._input.read_checked(request, self._create_validator)
             if isinstance(document, Deny):
-                self._access.recorder.deny(record, document, principal.key_id)
-                return deny_response(document, trace_id), document.reason
+                return self._routes.refuse(record, document, principal)
             expires = document.get("expires_in_days")
             try:
                 issued = await create_key(
@@ -90,9 +77,8 @@ class AdminApi:
             except ValueError as exc:
                 # Rules the schema cannot express (printable names) still answer 422.
                 denied = Deny("input", 422, "SCHEMA_VIOLATION", str(exc))
-                self._access.recorder.deny(record, denied, principal.key_id)
-                return deny_response(denied, trace_id), denied.reason
-            self._access.recorder.allow(record, "input", principal.key_id)
+                return self._routes.refuse(record, denied, principal)
+            self._routes.recorder.allow(record, "input", principal.key_id)
             self._verifier.invalidate()
             record.event(
                 "KEY_CREATED",
@@ -104,7 +90,9 @@ class AdminApi:
             body["warning"] = SHOWN_ONCE_WARNING
             return json_response(body, status=201), None
 
-        return await self._gated(request, trace_id, KEYS_ROUTE, run)
+        return await self._routes.answer(
+            request, trace_id, KEYS_ROUTE, run, authorize=self._may_create_keys
+        )
 
     async def list(self, request: web.Request, trace_id: str) -> web.Response:
         """GET /admin/keys: every key without its secret."""
@@ -113,7 +101,9 @@ class AdminApi:
             keys = await self._store.list_keys()
             return json_response({"keys": [key_to_json(record) for record in keys]}), None
 
-        return await self._gated(request, trace_id, KEYS_ROUTE, run)
+        return await self._routes.answer(
+            request, trace_id, KEYS_ROUTE, run, authorize=self._authz.check_key_admin
+        )
 
     async def revoke(self, request: web.Request, trace_id: str) -> web.Response:
         """DELETE /admin/keys/{key_id}: revoke a key; it fails from the next request on."""
@@ -130,25 +120,12 @@ class AdminApi:
             record.event("KEY_REVOKED", key_id=revoked.key_id, actor=principal.key_id)
             return json_response(key_to_json(revoked)), None
 
-        return await self._gated(request, trace_id, KEY_ROUTE, run)
+        return await self._routes.answer(
+            request, trace_id, KEY_ROUTE, run, authorize=self._authz.check_key_admin
+        )
 
-    async def _gated(
-        self, request: web.Request, trace_id: str, route: str, run: Handler
-    ) -> web.Response:
-        record = self._journal.start(trace_id, request.method, route)
-        principal = await self._access.admit(request.headers, record)
-        if not isinstance(principal, Deny):
-            forbidden = self._authz.check_key_admin(principal)
-            if forbidden is None:
-                self._access.recorder.allow(record, "authz", principal.key_id)
-                response, refused = await run(principal, record)
-                if refused is None:
-                    await record.end(response.status, "success")
-                else:
-                    await record.end(response.status, "denied", (refused,))
-                return response
-            self._access.recorder.deny(record, forbidden, principal.key_id)
-            principal = forbidden
-        response = deny_response(principal, trace_id)
-        await record.end(response.status, "denied", (principal.reason,))
-        return response
+    def _may_create_keys(self, principal: Principal) -> Deny | None:
+        # A session may manage keys but not mint one: a new key would outlive the session.
+        return self._authz.check_key_admin(principal) or self._authz.check_credential_minting(
+            principal
+        )

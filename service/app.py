@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from service.admin import KEY_ROUTE, KEYS_ROUTE, AdminApi
 from service.audit import AuditWriter
 from service.audit.journal import RequestJournal
 from service.executors.registry import ExecutorConfig, ExecutorRegistry, build_executor_registry
+from service.gated_route import GatedRoutes
 from service.gates.authn import AuthnGate
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
@@ -27,8 +29,10 @@ from service.observe import RouteHandler, not_found, observe_route
 from service.openapi import build_openapi
 from service.pipeline import PROCESS_ROUTE, Pipeline
 from service.responses import error_response, json_response
+from service.session_api import CURRENT_SESSION_ROUTE, SESSIONS_ROUTE, SessionApi
+from service.session_verifier import SessionVerifier
 from service.settings import Settings
-from service.state import ADMIN, METRICS, OPENAPI, PIPELINE, SETTINGS, STORE
+from service.state import ADMIN, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS, STORE
 from service.storage import SqliteKeyStore, StorageError
 
 ExecutorFactory = Callable[[Settings], ExecutorRegistry]
@@ -56,10 +60,12 @@ def create_app(
     registry: CollectorRegistry | None = None,
     executors: ExecutorFactory = default_executors,
     catalog: Catalog | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> web.Application:
     """Return the application; the catalog, matrix and executors are validated here.
 
-    `catalog` lets a caller that already loaded settings.catalog_path pass it in.
+    `catalog` lets a caller that already loaded settings.catalog_path pass it in;
+    `clock` (Unix seconds) decides when keys and sessions expire.
     """
     registry = CollectorRegistry(auto_describe=True) if registry is None else registry
     catalog = load_catalog(settings.catalog_path) if catalog is None else catalog
@@ -77,7 +83,9 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[METRICS] = metrics
-    app[OPENAPI] = json.dumps(build_openapi(matrix, actions), indent=2).encode("utf-8")
+    app[OPENAPI] = json.dumps(
+        build_openapi(matrix, actions, session_ttl_seconds=settings.session_ttl_seconds), indent=2
+    ).encode("utf-8")
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = SqliteKeyStore.open(settings.resolved_db_path)
@@ -88,13 +96,15 @@ def create_app(
         )
         try:
             await audit.start()
-            verifier = KeyVerifier(store)
+            verifier = KeyVerifier(store, clock=clock)
+            sessions = SessionVerifier(store, verifier, clock=clock)
             journal = RequestJournal(audit)
             access = AccessGates(
-                AuthnGate(verifier),
+                AuthnGate(verifier, sessions),
                 RateLimitGate(settings.rate_limit_per_minute),
                 DecisionRecorder(metrics),
             )
+            routes = GatedRoutes(access, journal)
             app[STORE] = store
             app[PIPELINE] = Pipeline(
                 access=access,
@@ -106,13 +116,21 @@ def create_app(
                 executor_timeout_seconds=settings.executor_timeout_seconds,
             )
             app[ADMIN] = AdminApi(
-                access=access,
+                routes=routes,
                 authz=authz,
                 input_gate=input_gate,
-                journal=journal,
                 store=store,
                 verifier=verifier,
                 roles=tuple(matrix.roles),
+            )
+            app[SESSIONS] = SessionApi(
+                routes=routes,
+                authz=authz,
+                input_gate=input_gate,
+                store=store,
+                sessions=sessions,
+                ttl_seconds=settings.session_ttl_seconds,
+                clock=clock,
             )
             yield
         finally:
@@ -137,6 +155,8 @@ def create_app(
         ("POST", KEYS_ROUTE, _create_key),
         ("GET", KEYS_ROUTE, _list_keys),
         ("DELETE", KEY_ROUTE, _revoke_key),
+        ("POST", SESSIONS_ROUTE, _create_session),
+        ("DELETE", CURRENT_SESSION_ROUTE, _end_session),
     ]
     for method, path, handler in routes:
         observed = observe_route(metrics, path, handler)
@@ -183,3 +203,11 @@ def _list_keys(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
 
 def _revoke_key(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
     return request.app[ADMIN].revoke(request, trace_id)
+
+
+def _create_session(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
+    return request.app[SESSIONS].create(request, trace_id)
+
+
+def _end_session(request: web.Request, trace_id: str) -> Awaitable[web.Response]:
+    return request.app[SESSIONS].end(request, trace_id)

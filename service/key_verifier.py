@@ -24,10 +24,12 @@ MAX_CACHED_KEYS = 10_000
 
 @dataclass(frozen=True)
 class Principal:
-    """Who made the request: a key id and its role (never the secret)."""
+    """Who made the request: a key id and its role, and the session if one was used."""
 
     key_id: str
     role: str
+    # Set when a session token authenticated the request; key_id is then its parent key.
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class KeyVerifier:
         self._cache: dict[str, _CachedKey | None] = {}
         self._generation = store.generation()
         self._checked_at = monotonic()
+        # Moves whenever the cache is dropped, so caches derived from keys
+        # (sessions) follow the same staleness rule without asking the store.
+        self.epoch = 0
 
     async def verify(self, api_key: str) -> Principal | None:
         """Return the key's principal if it is well formed, known, unrevoked and unexpired."""
@@ -63,7 +68,7 @@ class KeyVerifier:
         if parts is None:
             return None
         key_id, secret = parts
-        self._drop_stale_cache()
+        self.refresh()
         entry = self._cache[key_id] if key_id in self._cache else await self._load(key_id)
         if entry is None or entry.revoked:
             return None
@@ -74,12 +79,26 @@ class KeyVerifier:
             return None
         return entry.principal
 
+    async def usable_principal(self, key_id: str) -> Principal | None:
+        """Return the principal of a known, unrevoked, unexpired key id (no secret involved).
+
+        For credentials derived from a key (sessions), after `refresh()`.
+        """
+        entry = self._cache[key_id] if key_id in self._cache else await self._load(key_id)
+        if entry is None or entry.revoked:
+            return None
+        if entry.expires_at is not None and self._clock() >= entry.expires_at:
+            return None
+        return entry.principal
+
     def invalidate(self) -> None:
         """Forget every cached key (call after this process changed a key)."""
         self._cache.clear()
+        self.epoch += 1
         self._generation = self._store.generation()
 
-    def _drop_stale_cache(self) -> None:
+    def refresh(self) -> None:
+        """Drop the cache if another connection changed the store (checked at most once a tick)."""
         now = self._monotonic()
         if now - self._checked_at < self._recheck_seconds:
             return
@@ -88,6 +107,7 @@ class KeyVerifier:
         if generation != self._generation:
             self._generation = generation
             self._cache.clear()
+            self.epoch += 1
 
     async def _load(self, key_id: str) -> _CachedKey | None:
         stored = await self._store.get_key(key_id)

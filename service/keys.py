@@ -11,10 +11,8 @@ from datetime import UTC, datetime, timedelta
 from service.storage.base import KeyRecord, KeyStore
 
 KEY_ID_PREFIX = "key_"
-_KEY_ID_HEX_CHARS = 16
+_ID_HEX_CHARS = 16
 _SECRET_BYTES = 32
-# `<key id>.<secret>`: the id is public (audit, listings); only the secret is secret.
-_API_KEY_RE = re.compile(r"^(key_[0-9a-f]{16})\.([A-Za-z0-9_-]{43})$")
 KEY_ID_RE = re.compile(r"^key_[0-9a-f]{16}$")
 MAX_NAME_CHARS = 100
 MAX_EXPIRES_IN_DAYS = 3650
@@ -26,6 +24,20 @@ class IssuedKey:
 
     record: KeyRecord
     api_key: str
+
+
+def credential_pattern(prefix: str) -> re.Pattern[str]:
+    """Return the pattern of `<prefix><16 hex>.<43 base64url>` credentials, capturing both parts."""
+    # `<id>.<secret>`: the id is public (audit, listings); only the secret is secret.
+    return re.compile("^(" + re.escape(prefix) + r"[0-9a-f]{16})\.([A-Za-z0-9_-]{43})$")
+
+
+def new_credential(prefix: str) -> tuple[str, str]:
+    """Return a fresh public id `<prefix><16 hex>` and a 256-bit url-safe secret."""
+    return prefix + secrets.token_hex(_ID_HEX_CHARS // 2), secrets.token_urlsafe(_SECRET_BYTES)
+
+
+_API_KEY_RE = credential_pattern(KEY_ID_PREFIX)
 
 
 def hash_secret(secret: str) -> bytes:
@@ -58,8 +70,7 @@ async def create_key(
     """Create a key, store only the hash of its secret, and return the plaintext once."""
     validate_key_request(role, name, expires_in_days)
     now = datetime.now(UTC).replace(microsecond=0)
-    key_id = KEY_ID_PREFIX + secrets.token_hex(_KEY_ID_HEX_CHARS // 2)
-    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    key_id, secret = new_credential(KEY_ID_PREFIX)
     record = KeyRecord(
         key_id=key_id,
         role=role,

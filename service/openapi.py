@@ -12,6 +12,12 @@ from service.execution import FAILURES
 from service.gates.input import ENVELOPE_SCHEMA
 from service.matrix import ActionMatrix
 from service.pipeline import PROCESS_ROUTE
+from service.session_api import (
+    CURRENT_SESSION_ROUTE,
+    SESSION_REQUIRED,
+    SESSIONS_ROUTE,
+    session_create_schema,
+)
 
 ERROR = "#/components/schemas/ErrorEnvelope"
 _AUTH_REASONS = ("AUTHENTICATION_MISSING", "AUTHENTICATION_INVALID_KEY")
@@ -36,8 +42,10 @@ _BODY_ERRORS: dict[int, tuple[str, ...]] = {
 }
 
 
-def build_openapi(matrix: ActionMatrix, actions: Mapping[str, BoundAction]) -> dict[str, Any]:
-    """Return the OpenAPI document for this matrix and these actions."""
+def build_openapi(
+    matrix: ActionMatrix, actions: Mapping[str, BoundAction], *, session_ttl_seconds: int
+) -> dict[str, Any]:
+    """Return the OpenAPI document for this matrix, these actions and the session TTL."""
     process_errors = {
         **_GATED_ERRORS,
         **_BODY_ERRORS,
@@ -47,6 +55,11 @@ def build_openapi(matrix: ActionMatrix, actions: Mapping[str, BoundAction]) -> d
         504: tuple(_EXECUTOR_REASONS[504]),
     }
     admin_errors = {**_GATED_ERRORS}
+    # Ending a session needs no grant: holding the token is the right to end it.
+    end_session_errors = {
+        **{s: r for s, r in _GATED_ERRORS.items() if s != 403},
+        400: (SESSION_REQUIRED,),
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -134,9 +147,33 @@ def build_openapi(matrix: ActionMatrix, actions: Mapping[str, BoundAction]) -> d
                     ],
                 }
             },
+            SESSIONS_ROUTE: {
+                "post": _operation(
+                    "createSession",
+                    "Create a session of the calling API key (a session token cannot); "
+                    "the response is the only time its token is shown. The token "
+                    "authenticates like the key, with its role and rate limit, until "
+                    "it expires, is ended, or the key is revoked or expires.",
+                    {"201": _json("Created.", "#/components/schemas/SessionCreated")},
+                    {**admin_errors, **_BODY_ERRORS},
+                    body="#/components/schemas/SessionCreate",
+                    body_required=False,
+                ),
+            },
+            CURRENT_SESSION_ROUTE: {
+                "delete": _operation(
+                    "endSession",
+                    "End the session whose token authenticates this request.",
+                    {"204": {"description": "Ended.", "headers": _HEADERS}},
+                    end_session_errors,
+                ),
+            },
         },
         "components": {
-            "schemas": _schemas(matrix, actions),
+            "schemas": {
+                **_schemas(matrix, actions),
+                **_session_schemas(matrix, session_ttl_seconds),
+            },
             "headers": {
                 "X-Request-Id": {
                     "description": "The request's trace id (also in the audit log).",
@@ -171,6 +208,7 @@ def _operation(
     errors: Mapping[int, tuple[str, ...]] | None = None,
     *,
     body: str | None = None,
+    body_required: bool = True,
 ) -> dict[str, Any]:
     responses = dict(ok)
     for status, reasons in sorted((errors or {}).items()):
@@ -187,7 +225,7 @@ def _operation(
         operation["security"] = _SECURITY
     if body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": body_required,
             "content": {"application/json": {"schema": {"$ref": body}}},
         }
     return operation
@@ -274,6 +312,27 @@ def _schemas(matrix: ActionMatrix, actions: Mapping[str, BoundAction]) -> dict[s
                 "keys": {"type": "array", "items": {"$ref": "#/components/schemas/Key"}}
             },
             "required": ["keys"],
+        },
+    }
+
+
+def _session_schemas(matrix: ActionMatrix, ttl_seconds: int) -> dict[str, Any]:
+    return {
+        "SessionCreate": session_create_schema(ttl_seconds),
+        "SessionCreated": {
+            "type": "object",
+            "properties": {
+                "session_id": {"type": "string", "pattern": "^ses_[0-9a-f]{16}$"},
+                "token": {
+                    "type": "string",
+                    "description": "Shown once; send it as X-API-KEY or Authorization: Bearer.",
+                },
+                "key_id": {"type": "string", "pattern": "^key_[0-9a-f]{16}$"},
+                "role": {"enum": list(matrix.roles)},
+                "expires_at": {"type": "string", "format": "date-time"},
+            },
+            "required": ["session_id", "token", "key_id", "role", "expires_at"],
+            "additionalProperties": False,
         },
     }
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from service.admin import AdminApi
 from service.metrics import ServiceMetrics
 from service.pipeline import Pipeline
+from service.session_api import SessionApi
 from service.settings import Settings
 from service.storage.base import KeyStore
 
@@ -15,4 +16,5 @@ METRICS = web.AppKey("metrics", ServiceMetrics)
 STORE = web.AppKey("store", KeyStore)
 PIPELINE = web.AppKey("pipeline", Pipeline)
 ADMIN = web.AppKey("admin", AdminApi)
+SESSIONS = web.AppKey("sessions", SessionApi)
 OPENAPI = web.AppKey("openapi", bytes)

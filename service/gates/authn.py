@@ -1,4 +1,4 @@
-"""G1: authenticate the caller by API key (X-API-KEY or Authorization: Bearer)."""
+"""G1: authenticate the caller by API key or session token (X-API-KEY or Authorization: Bearer)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from service.gates import Deny
 from service.key_verifier import KeyVerifier, Principal
+from service.session_verifier import SessionVerifier
+from service.sessions import SESSION_ID_PREFIX
 
 API_KEY_HEADER = "X-API-KEY"
 AUTHORIZATION_HEADER = "Authorization"
@@ -15,13 +17,13 @@ MISSING = Deny(
     gate="authn",
     status=401,
     reason="AUTHENTICATION_MISSING",
-    message="send an API key in X-API-KEY or Authorization: Bearer <key>",
+    message="send an API key or session token in X-API-KEY or Authorization: Bearer <token>",
 )
 INVALID = Deny(
     gate="authn",
     status=401,
     reason="AUTHENTICATION_INVALID_KEY",
-    message="the API key is malformed, unknown, revoked or expired",
+    message="the API key or session token is malformed, unknown, revoked, ended or expired",
 )
 CONFLICTING = Deny(
     gate="authn",
@@ -38,10 +40,14 @@ NOT_BEARER = Deny(
 
 
 class AuthnGate:
-    """Turn the request's key header into a Principal, or deny with 401."""
+    """Turn the request's key header into a Principal, or deny with 401.
 
-    def __init__(self, verifier: KeyVerifier) -> None:
+    Without a session verifier, session tokens are refused like any unknown key.
+    """
+
+    def __init__(self, verifier: KeyVerifier, sessions: SessionVerifier | None = None) -> None:
         self._verifier = verifier
+        self._sessions = sessions
 
     async def check(self, headers: Mapping[str, str]) -> Principal | Deny:
         """Return the caller's principal, or the reason it is not authenticated."""
@@ -49,8 +55,14 @@ class AuthnGate:
         if isinstance(presented, Deny):
             return presented
         principal = await self._verifier.verify(presented)
-        # One message for unknown, revoked, expired and wrong secret: the caller
-        # learns nothing about which key ids exist.
+        if principal is not None:
+            return principal
+        # Keys first: an API-key caller pays nothing for sessions existing, and a
+        # session token fails the key's pattern at its first character.
+        if self._sessions is not None and presented.startswith(SESSION_ID_PREFIX):
+            principal = await self._sessions.verify(presented)
+        # One message for unknown, revoked, expired, ended and wrong secret: the
+        # caller learns nothing about which key or session ids exist.
         return INVALID if principal is None else principal
 
 

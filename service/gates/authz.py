@@ -34,3 +34,17 @@ class AuthzGate:
             reason="ACTION_FORBIDDEN",
             message=f"role {principal.role!r} may not administer API keys",
         )
+
+    def check_credential_minting(self, principal: Principal) -> Deny | None:
+        """Allow creating credentials (sessions, keys) only to callers using an API key.
+
+        A session that could mint a session or a key could outlive its TTL.
+        """
+        if principal.session_id is None:
+            return None
+        return Deny(
+            gate="authz",
+            status=403,
+            reason="ACTION_FORBIDDEN",
+            message="a session token cannot create sessions or keys; use the API key",
+        )

@@ -105,6 +105,14 @@ class InputGate:
             return _deny(422, "UNSAFE_STRING", unsafe)
         return document
 
+    async def read_checked(self, request: web.Request, check: SchemaCheck) -> dict[str, Any] | Deny:
+        """Return the body as a safe JSON object that satisfies `check`, or the Deny."""
+        document = await self.read_json_object(request)
+        if isinstance(document, Deny):
+            return document
+        violation = check.violation(document, "")
+        return document if violation is None else _deny(422, "SCHEMA_VIOLATION", violation)
+
     def check_process(self, document: dict[str, Any]) -> ProcessRequest | Deny:
         """Check the envelope (G6), the action and context, and the action's payload."""
         violation = self._envelope.violation(document, "")

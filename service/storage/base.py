@@ -1,4 +1,4 @@
-"""The storage adapter interface: what the service needs to keep across restarts."""
+"""The storage adapter interfaces: what the service needs to keep across restarts."""
 
 from __future__ import annotations
 
@@ -60,6 +60,45 @@ class KeyStore(Protocol):
 
     async def close(self) -> None:
         """Release the connection."""
+        ...
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session derived from an API key: everything except its secret."""
+
+    session_id: str
+    key_id: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session record with the hash of its secret, as the verifier needs it."""
+
+    record: SessionRecord
+    secret_hash: bytes
+
+
+class SessionStore(Protocol):
+    """Persist sessions next to their keys; never a plaintext secret."""
+
+    async def add_session(self, record: SessionRecord, secret_hash: bytes) -> None:
+        """Store a new session; raise ValueError if its id exists.
+
+        Sessions that expired before `record.created_at` may be dropped in the
+        same write: they are refused anyway, and this keeps the table small.
+        """
+        ...
+
+    async def get_session(self, session_id: str) -> StoredSession | None:
+        """Return the session with this id (ended and expired ones included) or None."""
+        ...
+
+    async def end_session(self, session_id: str, at: datetime) -> SessionRecord | None:
+        """Mark a session ended (idempotent); return it, or None if there is no such session."""
         ...
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.reliability.reliability_record import API_KEY_RE, SecretRegistry
+
+# Session tokens (POST /sessions) are API-key shaped under their own prefix.
+SESSION_TOKEN_RE = re.compile(rb"ses_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}")
+_CREDENTIALS = ((API_KEY_RE, "an API key"), (SESSION_TOKEN_RE, "a session token"))
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ def _needles(registry: SecretRegistry) -> list[tuple[bytes, str]]:
 
 
 def scan_files(paths: Iterable[Path], registry: SecretRegistry) -> ScanReport:
-    """Return every occurrence of a registered secret, marker, or any API-key-shaped string."""
+    """Return each occurrence of a registered secret, a marker, or any key- or token-shaped text."""
     needles = _needles(registry)
     leaks: list[Leak] = []
     files = size = 0
@@ -58,9 +63,10 @@ def scan_files(paths: Iterable[Path], registry: SecretRegistry) -> ScanReport:
             offset = data.find(needle)
             if offset >= 0:
                 leaks.append(Leak(path, offset, what))
-        for match in API_KEY_RE.finditer(data):
-            key_id = match.group(0).split(b".")[0].decode()
-            leaks.append(Leak(path, match.start(), f"an API key ({key_id}.<secret>)"))
+        for pattern, kind in _CREDENTIALS:
+            for match in pattern.finditer(data):
+                public_id = match.group(0).split(b".")[0].decode()
+                leaks.append(Leak(path, match.start(), f"{kind} ({public_id}.<secret>)"))
     return ScanReport(leaks, files, size, len(needles))
 
 

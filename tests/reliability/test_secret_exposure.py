@@ -36,9 +36,22 @@ def test_scanner_reports_each_kind_of_leak(tmp_path: Path) -> None:
     assert all(registered.split(".")[1] not in str(leak) for leak in report.leaks)
 
 
-def _post(backend: Backend, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+def test_scanner_reports_session_tokens(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    token = "ses_0123456789abcdef." + "C" * 43
+    log.write_text(f"ended ses_0123456789abcdef\nauthorization={token}\n")
+    report = scan_files([log], SecretRegistry())
+    assert [leak.what for leak in report.leaks] == [
+        "a session token (ses_0123456789abcdef.<secret>)"
+    ]
+    assert report.leaks[0].offset == log.read_text().index(token)
+
+
+def _post(
+    backend: Backend, path: str, headers: dict[str, str], body: bytes | None, method: str = "POST"
+) -> tuple[int, bytes]:
     request = urllib.request.Request(  # noqa: S310 - loopback URL
-        backend.base_url + path, data=body, headers=headers, method="POST"
+        backend.base_url + path, data=body, headers=headers, method=method
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
@@ -81,6 +94,14 @@ def _traffic(backend: Backend, registry: SecretRegistry) -> dict[str, int]:
     )
     registry.add_api_key(json.loads(created)["api_key"])
     results["admin_create"] = status
+    # A session token is a credential too: open one, use it, end it.
+    status, opened = _post(backend, "/sessions", {**json_ct, "X-API-KEY": operator}, b"{}")
+    results["session_open"] = status
+    token = registry.add_api_key(json.loads(opened)["token"])
+    bearer_token = {**json_ct, "Authorization": f"Bearer {token}"}
+    used, _ = _post(backend, "/process", bearer_token, echo(registry.marker("session")))
+    results["session_use"] = used
+    results["session_end"] = _post(backend, "/sessions/current", bearer_token, None, "DELETE")[0]
     return results
 
 
@@ -125,6 +146,9 @@ def test_no_secret_or_payload_reaches_any_output(
         "invalid_json": 400,
         "unsafe_string": 422,
         "admin_create": 201,
+        "session_open": 201,
+        "session_use": 200,
+        "session_end": 204,
     }
     trace_lines = backend.audit_path.read_text().splitlines()
     shown = backend.cli("audit", json.loads(trace_lines[-1])["trace_id"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from service.executors.text_analysis import TextAnalysisExecutor
 from service.keys import create_key
 from service.settings import Settings
 from service.storage import SqliteKeyStore
+from tests.service.counting_store import CountingStore
 
 # Tests put this marker in payloads; it must never reach the audit log.
 PAYLOAD_CANARY = "canary-payload-text"
@@ -102,6 +105,15 @@ class ServiceHarness:
         self.issued.append(issued.api_key)
         return issued.api_key
 
+    async def open_session(self, key: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST /sessions with `key` (and `body`), assert 201, remember and return the answer."""
+        __tracebackhide__ = True
+        response = await self.client.post("/sessions", json=body, headers={"X-API-KEY": key})
+        created: dict[str, Any] = await response.json()
+        assert response.status == 201, created
+        self.issued.append(created["token"])
+        return created
+
     async def process(
         self, key: str | None, body: dict[str, Any], **headers: str
     ) -> ClientResponse:
@@ -110,6 +122,19 @@ class ServiceHarness:
         if key is not None:
             sent["X-API-KEY"] = key
         return await self.client.post("/process", json=body, headers=sent)
+
+    def table_rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Return every row of one table of the service's database."""
+        connection = sqlite3.connect(self.settings.resolved_db_path)
+        try:
+            return connection.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608
+        finally:
+            connection.close()
+
+    def database_bytes(self) -> bytes:
+        """Return the raw bytes of the database file and its WAL and shared-memory files."""
+        db = self.settings.resolved_db_path
+        return b"".join(path.read_bytes() for path in sorted(db.parent.glob(db.name + "*")))
 
     def metric(self, name: str, **labels: str) -> float:
         """Return a sample's value from this app's registry (0 when absent)."""
@@ -135,6 +160,15 @@ class ServiceHarness:
 
 
 MakeService = Callable[..., Awaitable[ServiceHarness]]
+
+
+@pytest.fixture
+async def counting_store(tmp_path: Path) -> AsyncIterator[CountingStore]:
+    """Return a counting SQLite store in a fresh database; closed on teardown."""
+    base = SqliteKeyStore.open(tmp_path / "keys.db")
+    store = CountingStore(base.path, base._reader)
+    yield store
+    await store.close()
 
 
 @pytest.fixture
@@ -164,11 +198,16 @@ async def make_service(
     started: list[ServiceHarness] = []
 
     async def make(
-        *, executors: ExecutorFactory = default_executors, **overrides: Any
+        *,
+        executors: ExecutorFactory = default_executors,
+        clock: Callable[[], float] = time.time,
+        **overrides: Any,
     ) -> ServiceHarness:
         settings = make_settings(**overrides)
         registry = CollectorRegistry()
-        app = create_app(settings, registry=registry, executors=executors, catalog=catalog)
+        app = create_app(
+            settings, registry=registry, executors=executors, catalog=catalog, clock=clock
+        )
         harness = ServiceHarness(settings, await aiohttp_client(app), registry)
         started.append(harness)
         return harness

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -95,14 +94,6 @@ async def test_bad_create_bodies_are_422_naming_the_field(
 async def test_database_holds_no_plaintext_secret(service: Any) -> None:
     key = await service.issue_key("admin")
     secret = key.split(".")[1]
-    connection = sqlite3.connect(service.settings.resolved_db_path)
-    try:
-        rows = connection.execute("SELECT * FROM api_keys").fetchall()
-    finally:
-        connection.close()
+    rows = service.table_rows("api_keys")
     assert rows and secret not in repr(rows)
-    raw = service.settings.resolved_db_path.read_bytes()
-    wal = service.settings.resolved_db_path.with_name("techno.db-wal")
-    if wal.exists():
-        raw += wal.read_bytes()
-    assert secret.encode() not in raw
+    assert secret.encode() not in service.database_bytes()

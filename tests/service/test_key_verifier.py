@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,24 +10,12 @@ import pytest
 from service.key_verifier import KeyVerifier
 from service.keys import create_key
 from service.storage import SqliteKeyStore
-
-
-class CountingStore(SqliteKeyStore):
-    """The real SQLite store, counting how often the verifier reads a key."""
-
-    reads = 0
-
-    async def get_key(self, key_id: str):  # type: ignore[no-untyped-def]
-        self.reads += 1
-        return await super().get_key(key_id)
+from tests.service.counting_store import CountingStore
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
-    base = SqliteKeyStore.open(tmp_path / "keys.db")
-    counting = CountingStore(base.path, base._reader)
-    yield counting
-    await counting.close()
+def store(counting_store: CountingStore) -> CountingStore:
+    return counting_store
 
 
 async def test_repeat_verifications_are_served_from_the_cache(store: CountingStore) -> None:
@@ -37,7 +24,7 @@ async def test_repeat_verifications_are_served_from_the_cache(store: CountingSto
     for _ in range(5):
         principal = await verifier.verify(issued.api_key)
         assert principal is not None and principal.role == "viewer"
-    assert store.reads == 1
+    assert store.key_reads == 1
 
 
 async def test_revocation_by_another_connection_is_seen_on_the_next_call(
@@ -70,7 +57,7 @@ async def test_wrong_secret_and_malformed_keys_fail(store: CountingStore) -> Non
     assert await verifier.verify(f"{key_id}.{'x' * 43}") is None
     assert await verifier.verify(issued.api_key + "x") is None
     assert await verifier.verify("") is None
-    assert store.reads == 1, "malformed keys never reach the store"
+    assert store.key_reads == 1, "malformed keys never reach the store"
 
 
 async def test_unknown_ids_are_cached_negatively(store: CountingStore) -> None:
@@ -78,4 +65,4 @@ async def test_unknown_ids_are_cached_negatively(store: CountingStore) -> None:
     unknown = "key_0123456789abcdef." + "A" * 43
     for _ in range(3):
         assert await verifier.verify(unknown) is None
-    assert store.reads == 1
+    assert store.key_reads == 1

@@ -90,6 +90,18 @@ async def test_requests_are_counted_by_route_template_not_raw_path(service: Any)
     assert count("techno_http_request_duration_seconds_count", route="/health") == 2
 
 
+async def test_every_route_has_its_own_route_label(service: Any) -> None:
+    # A route missing from the catalog would be counted as `unmatched`, invisible to panels.
+    catalog = load_catalog(service.settings.catalog_path)
+    labels = next(s for s in catalog.metrics if s.name == "techno_http_requests_total").labels
+    served = {
+        route.resource.canonical
+        for route in service.client.app.router.routes()
+        if route.method != "*" and route.resource is not None
+    }
+    assert served <= set(labels["route"])
+
+
 async def test_in_flight_returns_to_zero(service: Any) -> None:
     await service.client.get("/health")
     assert service.metric("techno_requests_in_flight") == 0

@@ -78,6 +78,10 @@ class Conformance:
         status = str(response.status)
         assert status in operation["responses"], f"{method} {path} answered undocumented {status}"
         documented = operation["responses"][status]
+        if "content" not in documented:
+            assert await response.read() == b"", f"{method} {path} {status} must have no body"
+            self.seen.add((path, method, status, "OK"))
+            return
         body = await response.json()
         schema = documented["content"]["application/json"]["schema"]
         validator = Draft202012Validator({**schema, "components": self.document["components"]})
@@ -188,6 +192,68 @@ async def test_admin_routes_answer_as_documented(service: Any) -> None:
     )
     for path, method in (("/health", "get"), ("/ready", "get"), ("/openapi.json", "get")):
         await conformance.check(path, method, await client.request(method, path))
+
+
+async def test_session_routes_answer_as_documented(make_service: Any) -> None:
+    service = await make_service(rate_limit_per_minute=20, max_body_bytes=256)
+    conformance = Conformance(await fetch_document(service))
+    key, limited = await service.issue_key("viewer"), await service.issue_key("viewer")
+    client = service.client
+    as_key = {"X-API-KEY": key}
+    json_type = {**as_key, "Content-Type": "application/json"}
+    sessions_post = [
+        await client.post("/sessions", headers=as_key),
+        await client.post("/sessions", json={"ttl_seconds": 60}, headers=as_key),
+        await client.post("/sessions", json={"ttl_seconds": 1}, headers=as_key),
+        await client.post("/sessions", data=b'{"ttl\\u0007": 1}', headers=json_type),
+        await client.post("/sessions", data=b"{", headers=json_type),
+        await client.post(
+            "/sessions", data=b"{}", headers={**as_key, "Content-Type": "text/plain"}
+        ),
+        await client.post("/sessions", data=b" " * 512, headers=json_type),
+        await client.post("/sessions"),
+        await client.post("/sessions", headers={"X-API-KEY": "nope"}),
+    ]
+    for response in sessions_post:
+        await conformance.check("/sessions", "post", response)
+    token = (await service.open_session(key))["token"]
+    refused = await client.post("/sessions", headers={"X-API-KEY": token})
+    await conformance.check("/sessions", "post", refused)
+
+    delete = client.delete
+    for response in [
+        await delete("/sessions/current", headers=as_key),
+        await delete("/sessions/current"),
+        await delete("/sessions/current", headers={"X-API-KEY": "ses_nope"}),
+        await delete("/sessions/current", headers={"X-API-KEY": token}),
+    ]:
+        await conformance.check("/sessions/current", "delete", response)
+
+    spent = (await service.open_session(limited))["token"]
+    while (await service.process(limited, ECHO)).status != 429:
+        pass
+    await conformance.check(
+        "/sessions", "post", await client.post("/sessions", headers={"X-API-KEY": limited})
+    )
+    await conformance.check(
+        "/sessions/current",
+        "delete",
+        await delete("/sessions/current", headers={"X-API-KEY": spent}),
+    )
+    # Break the sessions table under the running app.
+    live = (await service.open_session(key))["token"]
+    connection = sqlite3.connect(service.settings.resolved_db_path)
+    connection.execute("ALTER TABLE sessions RENAME TO sessions_moved")
+    connection.commit()
+    connection.close()
+    await conformance.check("/sessions", "post", await client.post("/sessions", headers=as_key))
+    await conformance.check(
+        "/sessions/current",
+        "delete",
+        await delete("/sessions/current", headers={"X-API-KEY": live}),
+    )
+    assert conformance.unexercised("/sessions", "post") == set()
+    assert conformance.unexercised("/sessions/current", "delete") == set()
 
 
 async def test_document_lists_every_action_payload(service: Any) -> None:
