@@ -25,7 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="The techno-ops backend. Settings come from TECHNO_* environment variables.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("serve", help="run the HTTP server")
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart on code or configuration changes (TECHNO_MODE=dev only)",
+    )
 
     keys = commands.add_parser("keys", help="create, list or revoke API keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -47,11 +52,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve_with_reload(settings: Settings) -> int:
+    from service.cli.reload import ReloadUnavailable, reload_refusal, run_with_reload
+
+    refusal = reload_refusal(settings)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        return run_with_reload(settings)
+    except ReloadUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command named on the command line and return its exit code."""
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        if args.command == "serve" and args.reload:
+            return _serve_with_reload(settings)
         if args.command == "serve":
             # Imported here: the server (aiohttp, the app, the executors) roughly
             # doubles start-up time, and the keys and audit commands need none of it.
