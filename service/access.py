@@ -9,6 +9,7 @@ from service.audit.journal import RequestRecord
 from service.gates import ALLOW_REASON, Deny, GateName
 from service.gates.authn import AuthnGate
 from service.gates.rate_limit import RateLimitGate
+from service.gates.rate_limit_redis import RateLimitUnavailable, RedisRateLimitGate
 from service.key_verifier import Principal
 from service.metrics import ServiceMetrics
 
@@ -37,7 +38,10 @@ class AccessGates:
     """Authenticate (G1) then rate-limit (G2) a request, recording both decisions."""
 
     def __init__(
-        self, authn: AuthnGate, rate_limit: RateLimitGate, recorder: DecisionRecorder
+        self,
+        authn: AuthnGate,
+        rate_limit: RateLimitGate | RedisRateLimitGate,
+        recorder: DecisionRecorder,
     ) -> None:
         self._authn = authn
         self._rate_limit = rate_limit
@@ -50,7 +54,17 @@ class AccessGates:
             self.recorder.deny(record, principal, None)
             return principal
         self.recorder.allow(record, "authn", principal.key_id)
-        limited = self._rate_limit.check(principal.key_id)
+        rate_limit = self._rate_limit
+        # The in-process bucket stays a plain call: no await, no allocation when allowed.
+        if isinstance(rate_limit, RateLimitGate):
+            limited = rate_limit.check(principal.key_id)
+        else:
+            try:
+                limited = await rate_limit.check(principal.key_id)
+            except RateLimitUnavailable as exc:
+                # Not a decision about the caller but a failed dependency, like an
+                # unreachable key store: answered with 503, recorded in REQUEST_END only.
+                return exc.deny
         if limited is not None:
             self.recorder.deny(record, limited, principal.key_id)
             return limited

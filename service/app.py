@@ -22,6 +22,7 @@ from service.gates.authn import AuthnGate
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
 from service.gates.rate_limit import RateLimitGate
+from service.gates.rate_limit_redis import UNAVAILABLE_REASON, RedisRateLimitGate, connect
 from service.key_verifier import KeyVerifier
 from service.matrix import load_matrix
 from service.metrics import ServiceMetrics
@@ -36,6 +37,8 @@ from service.state import ADMIN, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS,
 from service.storage import SqliteKeyStore, StorageError
 
 ExecutorFactory = Callable[[Settings], ExecutorRegistry]
+# Set only when TECHNO_RATE_LIMIT_REDIS_URL is: readiness then needs Redis too.
+SHARED_RATE_LIMIT = web.AppKey("shared_rate_limit", RedisRateLimitGate)
 
 
 def executor_config(settings: Settings) -> ExecutorConfig:
@@ -52,6 +55,14 @@ def executor_config(settings: Settings) -> ExecutorConfig:
 def default_executors(settings: Settings) -> ExecutorRegistry:
     """Return the shipped executor registry configured from settings."""
     return build_executor_registry(executor_config(settings))
+
+
+def rate_limit_gate(settings: Settings) -> RateLimitGate | RedisRateLimitGate:
+    """Return the in-process bucket, or the Redis one every replica shares when configured."""
+    url = settings.rate_limit_redis_url
+    if url is None:
+        return RateLimitGate(settings.rate_limit_per_minute)
+    return RedisRateLimitGate(connect(url), settings.rate_limit_per_minute, url=url)
 
 
 def create_app(
@@ -94,14 +105,17 @@ def create_app(
             durability=settings.audit_durability,
             on_write_error=metrics.count_audit_write_errors,
         )
+        rate_limit = rate_limit_gate(settings)
         try:
             await audit.start()
+            if isinstance(rate_limit, RedisRateLimitGate):
+                app[SHARED_RATE_LIMIT] = rate_limit
             verifier = KeyVerifier(store, clock=clock)
             sessions = SessionVerifier(store, verifier, clock=clock)
             journal = RequestJournal(audit)
             access = AccessGates(
                 AuthnGate(verifier, sessions),
-                RateLimitGate(settings.rate_limit_per_minute),
+                rate_limit,
                 DecisionRecorder(metrics),
             )
             routes = GatedRoutes(access, journal)
@@ -137,8 +151,12 @@ def create_app(
             try:
                 await executor_registry.close()
             finally:
-                await audit.close()
-                await store.close()
+                try:
+                    await audit.close()
+                finally:
+                    await store.close()
+                    if isinstance(rate_limit, RedisRateLimitGate):
+                        await rate_limit.close()
 
     app.cleanup_ctx.append(resources)
     metrics_handler = make_aiohttp_handler(registry, disable_compression=True)
@@ -185,6 +203,11 @@ async def _ready(request: web.Request, trace_id: str) -> web.Response:
     except StorageError:
         return error_response(
             503, trace_id, ("STORAGE_UNAVAILABLE",), "the key store is unavailable"
+        )
+    shared = request.app.get(SHARED_RATE_LIMIT)
+    if shared is not None and not await shared.ping():
+        return error_response(
+            503, trace_id, (UNAVAILABLE_REASON,), "the shared rate limit store is unavailable"
         )
     return json_response({"status": "ready"})
 

@@ -32,7 +32,8 @@ _GATED_ERRORS: dict[int, tuple[str, ...]] = {
     403: ("ACTION_FORBIDDEN",),
     429: ("RATE_LIMITED",),
     500: ("INTERNAL_ERROR",),
-    503: ("STORAGE_UNAVAILABLE",),
+    # RATE_LIMIT_UNAVAILABLE only when TECHNO_RATE_LIMIT_REDIS_URL is set.
+    503: ("STORAGE_UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE"),
 }
 _BODY_ERRORS: dict[int, tuple[str, ...]] = {
     400: ("INVALID_JSON",),
@@ -51,7 +52,7 @@ def build_openapi(
         **_BODY_ERRORS,
         422: ("SCHEMA_VIOLATION", "UNKNOWN_ACTION", "CONTEXT_NOT_ALLOWED", "UNSAFE_STRING"),
         502: tuple(_EXECUTOR_REASONS[502]),
-        503: (*_EXECUTOR_REASONS[503], "STORAGE_UNAVAILABLE"),
+        503: (*_EXECUTOR_REASONS[503], *_GATED_ERRORS[503]),
         504: tuple(_EXECUTOR_REASONS[504]),
     }
     admin_errors = {**_GATED_ERRORS}
@@ -89,9 +90,10 @@ def build_openapi(
             "/ready": {
                 "get": _operation(
                     "ready",
-                    "Readiness: the key store answers.",
+                    "Readiness: the key store (and the shared rate limit store, when "
+                    "configured) answers.",
                     {"200": _json("Ready.", _STATUS)},
-                    {503: ("STORAGE_UNAVAILABLE",)},
+                    {503: ("STORAGE_UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE")},
                 )
             },
             "/metrics": {

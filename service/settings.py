@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from obs.catalog import DEFAULT_CATALOG_PATH
 
@@ -49,6 +49,11 @@ class Settings:
     )
     rate_limit_per_minute: int = field(
         default=100, metadata={"env": "TECHNO_RATE_LIMIT_PER_MINUTE"}
+    )
+    # Unset: each process keeps its own buckets. Set: every replica shares them in Redis.
+    # repr=False: the URL may carry the Redis password.
+    rate_limit_redis_url: str | None = field(
+        default=None, repr=False, metadata={"env": "TECHNO_RATE_LIMIT_REDIS_URL"}
     )
     action_matrix_path: Path = field(
         default=DEFAULT_ACTION_MATRIX, metadata={"env": "TECHNO_ACTION_MATRIX"}
@@ -170,6 +175,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "audit_path": _parse_path,
     "audit_durability": _parse_choice(DURABILITIES),
     "rate_limit_per_minute": _parse_int,
+    "rate_limit_redis_url": _parse_str,
     "action_matrix_path": _parse_path,
     "max_body_bytes": _parse_int,
     "executor_timeout_seconds": _parse_float,
@@ -242,9 +248,44 @@ def _validate(s: Settings) -> None:
             "llm_url",
             "must be an http(s) URL with a host",
         )
+    if s.rate_limit_redis_url is not None:
+        _validate_redis_url(s.rate_limit_redis_url)
     _validate_files(s)
     if s.mode == "production":
         _validate_production(s)
+
+
+def redact_url(url: str) -> str:
+    """Return `url` with its user info's password (or whole user info) shown as ***."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    user = userinfo.partition(":")[0] if ":" in userinfo else ""
+    shown = f"{user}:***" if user else "***"
+    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
+
+
+def _validate_redis_url(url: str) -> None:
+    shown = redact_url(url)
+    parts = urlsplit(url)
+    _check(
+        parts.scheme in ("redis", "rediss") and bool(parts.hostname),
+        "rate_limit_redis_url",
+        f"must be a redis:// or rediss:// URL with a host, got {shown!r}",
+    )
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise SettingsError(
+            Settings.env_var("rate_limit_redis_url"), f"has an invalid port: {shown!r}"
+        ) from None
+    db = parts.path.strip("/")
+    _check(
+        db == "" or db.isdigit(),
+        "rate_limit_redis_url",
+        f"the path must be a database number like /0, got {shown!r}",
+    )
 
 
 def _validate_files(s: Settings) -> None:
@@ -273,6 +314,14 @@ def _validate_production(s: Settings) -> None:
             parts.scheme == "https" or _is_loopback(parts.hostname or ""),
             "llm_url",
             "production sends the LLM API key only over https (or to loopback)",
+        )
+    if s.rate_limit_redis_url is not None:
+        parts = urlsplit(s.rate_limit_redis_url)
+        private = parts.scheme == "rediss" or _is_loopback(parts.hostname or "")
+        _check(
+            parts.password is None or private,
+            "rate_limit_redis_url",
+            "production sends the Redis password only over rediss:// (or to loopback)",
         )
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from service.app import create_app
-from service.settings import EventLoop, Settings
+from service.settings import EventLoop, Settings, redact_url
 
 # No headers and no body: the access log can never carry a key or a payload.
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf'
@@ -43,12 +43,14 @@ def new_event_loop(choice: EventLoop) -> tuple[asyncio.AbstractEventLoop, str]:
 
 
 def startup_line(settings: Settings, loop_name: str) -> str:
-    """Return the one line `serve` prints at start (no secret: paths and modes only)."""
+    """Return the one line `serve` prints at start (no secret: paths, modes, redacted URLs)."""
     scheme = "https" if settings.tls_enabled else "http"
+    redis_url = settings.rate_limit_redis_url
+    rate_limit = "in-process" if redis_url is None else f"shared in {redact_url(redis_url)}"
     return (
         f"techno-ops backend on {scheme}://{settings.host}:{settings.port}: "
         f"mode {settings.mode}, audit durability {settings.audit_durability}, "
-        f"key store {settings.resolved_db_path}, event loop {loop_name}"
+        f"key store {settings.resolved_db_path}, rate limit {rate_limit}, event loop {loop_name}"
     )
 
 

@@ -9,6 +9,18 @@ from collections.abc import Callable
 from service.gates import Deny
 
 
+def rate_limited(per_minute: int, wait_seconds: int) -> Deny:
+    """Return the 429 for a key whose bucket is empty for another `wait_seconds`."""
+    return Deny(
+        gate="rate_limit",
+        status=429,
+        reason="RATE_LIMITED",
+        message=f"rate limit of {per_minute} requests per minute exceeded; "
+        f"retry in {wait_seconds} s",
+        retry_after_seconds=wait_seconds,
+    )
+
+
 class _Bucket:
     __slots__ = ("tokens", "updated")
 
@@ -21,6 +33,7 @@ class RateLimitGate:
     """Allow a burst of `per_minute` requests per key, refilled evenly over a minute."""
 
     def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._per_minute = per_minute
         self._capacity = float(per_minute)
         self._refill_per_second = per_minute / 60.0
         self._clock = clock
@@ -41,11 +54,4 @@ class RateLimitGate:
             bucket.tokens -= 1.0
             return None
         wait = max(1, math.ceil((1.0 - bucket.tokens) / self._refill_per_second))
-        return Deny(
-            gate="rate_limit",
-            status=429,
-            reason="RATE_LIMITED",
-            message=f"rate limit of {int(self._capacity)} requests per minute exceeded; "
-            f"retry in {wait} s",
-            retry_after_seconds=wait,
-        )
+        return rate_limited(self._per_minute, wait)
