@@ -22,7 +22,7 @@ def _install(session: nox.Session, *groups: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the unit and in-process HTTP tests (fast, no external services)."""
+    """Run the unit and HTTP tests (fast; local processes only: the server, redis-server)."""
     # The reliability group includes test and contract: tests/contract and
     # tests/reliability unit-test pure helpers that import those libraries, and
     # their long, live tests skip themselves unless selected.
