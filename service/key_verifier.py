@@ -75,9 +75,7 @@ class KeyVerifier:
         # Constant-time comparison so response timing reveals nothing about the hash.
         if not hmac.compare_digest(hash_secret(secret), entry.secret_hash):
             return None
-        if entry.expires_at is not None and self._clock() >= entry.expires_at:
-            return None
-        return entry.principal
+        return self._unexpired(entry)
 
     async def usable_principal(self, key_id: str) -> Principal | None:
         """Return the principal of a known, unrevoked, unexpired key id (no secret involved).
@@ -87,9 +85,7 @@ class KeyVerifier:
         entry = self._cache[key_id] if key_id in self._cache else await self._load(key_id)
         if entry is None or entry.revoked:
             return None
-        if entry.expires_at is not None and self._clock() >= entry.expires_at:
-            return None
-        return entry.principal
+        return self._unexpired(entry)
 
     def invalidate(self) -> None:
         """Forget every cached key (call after this process changed a key)."""
@@ -108,6 +104,11 @@ class KeyVerifier:
             self._generation = generation
             self._cache.clear()
             self.epoch += 1
+
+    def _unexpired(self, entry: _CachedKey) -> Principal | None:
+        if entry.expires_at is not None and self._clock() >= entry.expires_at:
+            return None
+        return entry.principal
 
     async def _load(self, key_id: str) -> _CachedKey | None:
         stored = await self._store.get_key(key_id)

@@ -48,10 +48,15 @@ def hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("ascii")).digest()
 
 
+def split_credential(pattern: re.Pattern[str], credential: str) -> tuple[str, str] | None:
+    """Return (id, secret) of a credential that matches a `credential_pattern`, or None."""
+    match = pattern.match(credential)
+    return None if match is None else (match[1], match[2])
+
+
 def split_api_key(api_key: str) -> tuple[str, str] | None:
     """Return (key_id, secret) of a well-formed API key, or None."""
-    match = _API_KEY_RE.match(api_key)
-    return None if match is None else (match[1], match[2])
+    return split_credential(_API_KEY_RE, api_key)
 
 
 def validate_key_request(role: str, name: str, expires_in_days: int | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.keys import credential_pattern, hash_secret, new_credential
+from service.keys import credential_pattern, hash_secret, new_credential, split_credential
 from service.storage.base import SessionRecord, SessionStore
 
 SESSION_ID_PREFIX = "ses_"
@@ -23,8 +23,7 @@ class IssuedSession:
 
 def split_session_token(token: str) -> tuple[str, str] | None:
     """Return (session_id, secret) of a well-formed session token, or None."""
-    match = _SESSION_TOKEN_RE.match(token)
-    return None if match is None else (match[1], match[2])
+    return split_credential(_SESSION_TOKEN_RE, token)
 
 
 async def create_session(
