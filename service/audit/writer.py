@@ -230,11 +230,35 @@ class AuditWriter:
             await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
 
     def _write(self, lines: list[str]) -> None:
-        assert self._fd is not None
         try:
+            self._reopen_if_replaced()
+            assert self._fd is not None
             write_all(self._fd, "".join(lines).encode("utf-8"))
         except OSError as exc:
             # Never fail the request for the audit log; count it so an alert fires.
             lost = sum(chunk.count("\n") for chunk in lines)
             self._on_write_error(lost)
             log.error("audit log %s: %d events not written: %s", self.path, lost, exc)
+
+    def _reopen_if_replaced(self) -> None:
+        """Reopen the path when it no longer names the open file (rotated, moved or replaced).
+
+        Log rotation renames the file and expects the writer to start a new one at the
+        path; writing on into the renamed file would send every later event where
+        nobody looks. One stat per batch, not per event.
+        """
+        try:
+            named = os.stat(self.path)
+        except FileNotFoundError:
+            named = None
+        if self._fd is not None:
+            opened = os.fstat(self._fd)
+            if named is not None and (named.st_dev, named.st_ino) == (
+                opened.st_dev,
+                opened.st_ino,
+            ):
+                return
+            os.close(self._fd)
+            self._fd = None
+        log.warning("audit log %s was replaced or removed: reopening it", self.path)
+        self._fd = open_for_append(self.path)

@@ -126,3 +126,45 @@ def test_append_durably_adds_complete_lines(tmp_path: Path) -> None:
     append_durably(path, [encode_event("tr_" + "e" * 32, "KEY_REVOKED", {"key_id": "k"})])
     assert lines(path)[0]["key_id"] == "k"
     assert path.read_text().endswith("\n")
+
+
+async def test_a_rotated_log_is_reopened_at_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = AuditWriter(path, durability="fsync", on_write_error=no_errors)
+    await writer.start()
+    try:
+        writer.emit("tr_" + "1" * 32, "REQUEST_START", method="GET", route="/process")
+        await writer.commit()
+        path.rename(tmp_path / "audit.jsonl.1")  # what logrotate does
+        writer.emit("tr_" + "2" * 32, "REQUEST_START", method="GET", route="/process")
+        await writer.commit()
+    finally:
+        await writer.close()
+    assert [e["trace_id"] for e in lines(tmp_path / "audit.jsonl.1")] == ["tr_" + "1" * 32]
+    assert [e["trace_id"] for e in lines(path)] == ["tr_" + "2" * 32]
+
+
+async def test_a_path_replaced_by_a_failing_device_counts_errors_until_restored(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "audit.jsonl"
+    errors: list[int] = []
+    writer = AuditWriter(path, durability="fsync", on_write_error=errors.append)
+    await writer.start()
+    try:
+        writer.emit("tr_" + "3" * 32, "REQUEST_START", method="GET", route="/process")
+        await writer.commit()
+        saved = tmp_path / "audit.jsonl.saved"
+        path.rename(saved)
+        path.symlink_to("/dev/full")  # every write now fails with ENOSPC
+        writer.emit("tr_" + "4" * 32, "REQUEST_START", method="GET", route="/process")
+        await writer.commit()
+        assert errors == [1]
+        path.unlink()
+        saved.rename(path)
+        writer.emit("tr_" + "5" * 32, "REQUEST_START", method="GET", route="/process")
+        await writer.commit()
+    finally:
+        await writer.close()
+    assert errors == [1]
+    assert [e["trace_id"] for e in lines(path)] == ["tr_" + "3" * 32, "tr_" + "5" * 32]
