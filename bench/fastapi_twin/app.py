@@ -14,17 +14,17 @@ from bench.fastapi_twin.observe import ObserveMiddleware
 from bench.fastapi_twin.pipeline import PROCESS_ROUTE, TwinPipeline
 from bench.fastapi_twin.responses import json_body
 from obs.catalog import load_catalog
-from service.access import AccessGates, DecisionRecorder
-from service.actions import bind_actions
-from service.app import default_executors
 from service.audit import AuditWriter
+from service.credentials.key_verifier import KeyVerifier
 from service.gates.authn import AuthnGate
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
 from service.gates.rate_limit import RateLimitGate
-from service.key_verifier import KeyVerifier
-from service.matrix import load_matrix
+from service.http.app import default_executors
 from service.metrics import ServiceMetrics
+from service.pipeline.access import AccessGates, DecisionRecorder
+from service.pipeline.actions import bind_actions
+from service.pipeline.matrix import load_matrix
 from service.settings import Settings
 from service.storage import SqliteKeyStore
 

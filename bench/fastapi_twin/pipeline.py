@@ -10,17 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bench.fastapi_twin.responses import deny_envelope, envelope, json_body
-from service.access import AccessGates
-from service.actions import BoundAction
 from service.audit import AuditWriter
 from service.audit.journal import RequestJournal, RequestRecord
-from service.execution import execute
 from service.executors.base import ExecutionRequest
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import JSON_CONTENT_TYPE, UNSUPPORTED_MEDIA_TYPE, InputGate
 from service.gates.json_safety import find_unsafe
 from service.metrics import ServiceMetrics
+from service.pipeline.access import AccessGates
+from service.pipeline.actions import BoundAction
+from service.pipeline.execution import execute
 
 PROCESS_ROUTE = "/process"
 

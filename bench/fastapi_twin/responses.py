@@ -9,7 +9,7 @@ from typing import Any
 from starlette.responses import Response
 
 from service.gates import Deny
-from service.responses import ERROR_NAMES
+from service.http.responses import ERROR_NAMES
 
 
 def json_body(

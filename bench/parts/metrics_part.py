@@ -41,7 +41,7 @@ def bare_registry() -> CollectorRegistry:
 
 async def _loaded_service_registry(data_dir: Path, api_key: str) -> CollectorRegistry:
     """Build the real app on a fresh registry and push LOAD_REQUESTS through it."""
-    from service.app import create_app  # imported late: only this part needs the service
+    from service.http.app import create_app  # imported late: only this part needs the service
     from service.settings import Settings
 
     settings = Settings.from_env(

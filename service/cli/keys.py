@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from service.audit import append_durably, encode_event
+from service.credentials.keys import KEY_ID_RE, IssuedKey, create_key, key_to_json
 from service.gates.trace import new_trace_id
-from service.keys import KEY_ID_RE, IssuedKey, create_key, key_to_json
-from service.matrix import load_matrix
+from service.pipeline.matrix import load_matrix
 from service.settings import Settings
 from service.storage import KeyRecord, KeyStore, SqliteKeyStore
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from obs.catalog import CatalogError
 from service.cli.audit import run_audit
 from service.cli.keys import run_keys_create, run_keys_list, run_keys_revoke
-from service.matrix import MatrixError
+from service.pipeline.matrix import MatrixError
 from service.settings import Settings, SettingsError
 from service.storage import StorageError
 

@@ -11,7 +11,7 @@ import sys
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from service.app import create_app
+from service.http.app import create_app
 from service.settings import EventLoop, Settings, redact_url
 
 # No headers and no body: the access log can never carry a key or a payload.

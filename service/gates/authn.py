@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from service.credentials.key_verifier import KeyVerifier, Principal
+from service.credentials.session_verifier import SessionVerifier
+from service.credentials.sessions import SESSION_ID_PREFIX
 from service.gates import Deny
-from service.key_verifier import KeyVerifier, Principal
-from service.session_verifier import SessionVerifier
-from service.sessions import SESSION_ID_PREFIX
 
 API_KEY_HEADER = "X-API-KEY"
 AUTHORIZATION_HEADER = "Authorization"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from service.credentials.key_verifier import Principal
 from service.gates import Deny
-from service.key_verifier import Principal
-from service.matrix import ActionMatrix
+from service.pipeline.matrix import ActionMatrix
 
 
 class AuthzGate:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from service.gates import Deny
 from service.gates.json_safety import find_unsafe
-from service.schema_errors import SchemaCheck, compile_schema
+from service.pipeline.schema_errors import SchemaCheck, compile_schema
 
 JSON_CONTENT_TYPE = "application/json"
 # The request envelope of POST /process; each action's payload schema comes

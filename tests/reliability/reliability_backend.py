@@ -17,7 +17,7 @@ import psutil
 
 from bench.load_variants import service_env
 from bench.processes import RunningServer, free_port, pinned, running_server
-from service.keys import create_key
+from service.credentials.keys import create_key
 from service.storage import SqliteKeyStore
 from tests.reliability.reliability_record import SecretRegistry
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from multidict import CIMultiDict
 from prometheus_client import CollectorRegistry
 
-from service.app import create_app
-from service.keys import create_key
+from service.credentials.keys import create_key
+from service.http.app import create_app
 from service.settings import Settings
 from service.storage import SqliteKeyStore
 from tests.reliability.gate_strategies import HostileRequest, hostile_requests

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from service.keys import split_api_key
+from service.credentials.keys import split_api_key
 from tests.reliability.reliability_backend import Backend
 from tests.reliability.reliability_record import RunRecord, SecretRegistry
 from tests.reliability.secret_scan import scan_files, scan_tree

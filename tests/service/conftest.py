@@ -18,13 +18,13 @@ from jsonschema import Draft202012Validator
 from prometheus_client import CollectorRegistry
 
 from obs.catalog import Catalog, load_catalog
-from service.app import ExecutorFactory, create_app, default_executors
 from service.audit import AUDIT_EVENT_SCHEMA_PATH
+from service.credentials.keys import create_key
 from service.executors.base import ActionSpec, ExecutionRequest, ExecutorError
 from service.executors.echo import EchoExecutor
 from service.executors.registry import ExecutorRegistry
 from service.executors.text_analysis import TextAnalysisExecutor
-from service.keys import create_key
+from service.http.app import ExecutorFactory, create_app, default_executors
 from service.settings import Settings
 from service.storage import SqliteKeyStore
 from tests.service.counting_store import CountingStore

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import service
 from service.cli.reload import describe_changes, is_watched, reload_refusal, watched_paths
 from service.settings import DEFAULT_ACTION_MATRIX, Settings
 from tests.service.cli.test_cli_serve import cli, free_port
@@ -34,7 +35,8 @@ def test_watches_the_code_and_a_matrix_kept_outside_it(tmp_path: Path) -> None:
     matrix = tmp_path / "matrix.yaml"
     shutil.copy(DEFAULT_ACTION_MATRIX, matrix)
     paths = watched_paths(Settings.from_env({"TECHNO_ACTION_MATRIX": str(matrix)}))
-    assert DEFAULT_ACTION_MATRIX.parent in paths
+    package = Path(service.__file__).resolve().parent
+    assert package in paths
     assert matrix.resolve() in paths
     # The packaged matrix sits inside the watched package: not listed twice.
     assert DEFAULT_ACTION_MATRIX not in watched_paths(Settings.from_env({}))

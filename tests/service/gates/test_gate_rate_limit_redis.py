@@ -14,8 +14,8 @@ import pytest
 
 from service.gates.rate_limit_redis import KEY_PREFIX
 from tests.service.conftest import ExpectError, MakeService, ServiceHarness
+from tests.service.http.test_openapi import Conformance, fetch_document
 from tests.service.redis_server import RedisServer, running_redis
-from tests.service.test_openapi import Conformance, fetch_document
 
 ECHO = {"action": "echo", "context_id": "default", "payload": {"message": "hi"}}
 

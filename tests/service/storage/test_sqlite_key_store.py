@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.keys import create_key, hash_secret
+from service.credentials.keys import create_key, hash_secret
 from service.storage import SqliteKeyStore, StorageError
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.keys import create_key
+from service.credentials.keys import create_key
 from service.storage import SessionRecord, SqliteKeyStore
 
 START = datetime(2030, 1, 1, tzinfo=UTC)

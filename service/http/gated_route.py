@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from service.access import AccessGates
 from service.audit.journal import RequestJournal, RequestRecord
+from service.credentials.key_verifier import Principal
 from service.gates import Deny
-from service.key_verifier import Principal
-from service.responses import deny_response
+from service.http.responses import deny_response
+from service.pipeline.access import AccessGates
 
 # A route's answer and, when it refused, the reason code for the audit log.
 Answer = tuple[web.Response, str | None]

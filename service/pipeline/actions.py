@@ -9,8 +9,8 @@ from jsonschema.exceptions import SchemaError
 
 from service.executors.base import ActionSpec, Executor
 from service.executors.registry import ExecutorRegistry
-from service.matrix import ActionMatrix, MatrixError
-from service.schema_errors import SchemaCheck, compile_schema
+from service.pipeline.matrix import ActionMatrix, MatrixError
+from service.pipeline.schema_errors import SchemaCheck, compile_schema
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from prometheus_client import CollectorRegistry
 
-from service.app import create_app
-from service.keys import create_key
+from service.credentials.keys import create_key
+from service.http.app import create_app
 from service.settings import Settings
 from service.storage import SqliteKeyStore
 

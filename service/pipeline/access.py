@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import get_args
 
 from service.audit.journal import RequestRecord
+from service.credentials.key_verifier import Principal
 from service.gates import ALLOW_REASON, Deny, GateName
 from service.gates.authn import AuthnGate
 from service.gates.rate_limit import RateLimitGate
 from service.gates.rate_limit_redis import RateLimitUnavailable, RedisRateLimitGate
-from service.key_verifier import Principal
 from service.metrics import ServiceMetrics
 
 

@@ -11,29 +11,29 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from obs.catalog import Catalog, load_catalog
-from service.access import AccessGates, DecisionRecorder
-from service.actions import bind_actions
-from service.admin import KEY_ROUTE, KEYS_ROUTE, AdminApi
 from service.audit import AuditWriter
 from service.audit.journal import RequestJournal
+from service.credentials.key_verifier import KeyVerifier
+from service.credentials.session_verifier import SessionVerifier
 from service.executors.registry import ExecutorConfig, ExecutorRegistry, build_executor_registry
-from service.gated_route import GatedRoutes
 from service.gates.authn import AuthnGate
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
 from service.gates.rate_limit import RateLimitGate
 from service.gates.rate_limit_redis import UNAVAILABLE_REASON, RedisRateLimitGate, connect
-from service.key_verifier import KeyVerifier
-from service.matrix import load_matrix
+from service.http.admin import KEY_ROUTE, KEYS_ROUTE, AdminApi
+from service.http.gated_route import GatedRoutes
+from service.http.observe import RouteHandler, not_found, observe_route
+from service.http.openapi import build_openapi
+from service.http.responses import error_response, json_response
+from service.http.session_api import CURRENT_SESSION_ROUTE, SESSIONS_ROUTE, SessionApi
+from service.http.state import ADMIN, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS, STORE
 from service.metrics import ServiceMetrics
-from service.observe import RouteHandler, not_found, observe_route
-from service.openapi import build_openapi
-from service.pipeline import PROCESS_ROUTE, Pipeline
-from service.responses import error_response, json_response
-from service.session_api import CURRENT_SESSION_ROUTE, SESSIONS_ROUTE, SessionApi
-from service.session_verifier import SessionVerifier
+from service.pipeline.access import AccessGates, DecisionRecorder
+from service.pipeline.actions import bind_actions
+from service.pipeline.matrix import load_matrix
+from service.pipeline.process import PROCESS_ROUTE, Pipeline
 from service.settings import Settings
-from service.state import ADMIN, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS, STORE
 from service.storage import SqliteKeyStore, StorageError
 
 ExecutorFactory = Callable[[Settings], ExecutorRegistry]

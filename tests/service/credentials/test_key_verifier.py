@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.key_verifier import KeyVerifier
-from service.keys import create_key
+from service.credentials.key_verifier import KeyVerifier
+from service.credentials.keys import create_key
 from service.storage import SqliteKeyStore
 from tests.service.counting_store import CountingStore
 

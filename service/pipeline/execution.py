@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from service.actions import BoundAction
-from service.deadline import await_within
 from service.executors.base import ExecutionRequest, ExecutorError, FailureOutcome
+from service.pipeline.actions import BoundAction
+from service.pipeline.deadline import await_within
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.matrix import MatrixError, load_matrix
+from service.pipeline.matrix import MatrixError, load_matrix
 from service.settings import DEFAULT_ACTION_MATRIX
 
 VALID = """
@@ -69,7 +69,7 @@ def test_app_refuses_a_matrix_action_no_executor_serves(
 ) -> None:
     from prometheus_client import CollectorRegistry
 
-    from service.app import create_app
+    from service.http.app import create_app
 
     path = tmp_path / "matrix.yaml"
     path.write_text(VALID.replace("echo: {executor: echo}", "echo: {executor: text_analysis}"))

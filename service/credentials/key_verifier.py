@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.keys import hash_secret, split_api_key
+from service.credentials.keys import hash_secret, split_api_key
 from service.storage.base import KeyStore
 
 # How stale the cache may be with respect to another process's key change

@@ -10,15 +10,15 @@ from typing import Any
 from aiohttp import web
 
 from service.audit.journal import RequestRecord
-from service.gated_route import Answer, GatedRoutes
+from service.credentials.key_verifier import Principal
+from service.credentials.session_verifier import SessionVerifier
+from service.credentials.sessions import MIN_TTL_SECONDS, create_session
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
-from service.key_verifier import Principal
-from service.responses import error_response, json_response
-from service.schema_errors import compile_schema
-from service.session_verifier import SessionVerifier
-from service.sessions import MIN_TTL_SECONDS, create_session
+from service.http.gated_route import Answer, GatedRoutes
+from service.http.responses import error_response, json_response
+from service.pipeline.schema_errors import compile_schema
 from service.storage.base import SessionStore
 
 SESSIONS_ROUTE = "/sessions"

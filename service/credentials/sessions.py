@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.keys import credential_pattern, hash_secret, new_credential, split_credential
+from service.credentials.keys import (
+    credential_pattern,
+    hash_secret,
+    new_credential,
+    split_credential,
+)
 from service.storage.base import SessionRecord, SessionStore
 
 SESSION_ID_PREFIX = "ses_"

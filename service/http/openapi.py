@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from service import __version__
-from service.actions import BoundAction
-from service.admin import KEY_NOT_FOUND, KEY_ROUTE, KEYS_ROUTE, key_create_schema
-from service.execution import FAILURES
 from service.gates.input import ENVELOPE_SCHEMA
-from service.matrix import ActionMatrix
-from service.pipeline import PROCESS_ROUTE
-from service.session_api import (
+from service.http.admin import KEY_NOT_FOUND, KEY_ROUTE, KEYS_ROUTE, key_create_schema
+from service.http.session_api import (
     CURRENT_SESSION_ROUTE,
     SESSION_REQUIRED,
     SESSIONS_ROUTE,
     session_create_schema,
 )
+from service.pipeline.actions import BoundAction
+from service.pipeline.execution import FAILURES
+from service.pipeline.matrix import ActionMatrix
+from service.pipeline.process import PROCESS_ROUTE
 
 ERROR = "#/components/schemas/ErrorEnvelope"
 _AUTH_REASONS = ("AUTHENTICATION_MISSING", "AUTHENTICATION_INVALID_KEY")

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.key_verifier import MAX_CACHED_KEYS, KeyVerifier, Principal
-from service.keys import hash_secret
-from service.sessions import split_session_token
+from service.credentials.key_verifier import MAX_CACHED_KEYS, KeyVerifier, Principal
+from service.credentials.keys import hash_secret
+from service.credentials.sessions import split_session_token
 from service.storage.base import SessionStore
 
 

@@ -17,8 +17,8 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractResource
 
 from service.gates.trace import REQUEST_ID_HEADER, TRACEPARENT_HEADER, trace_context
+from service.http.responses import error_response
 from service.metrics import FALLBACK_ROUTE, ServiceMetrics
-from service.responses import error_response
 from service.storage.base import StorageError
 
 log = logging.getLogger(__name__)

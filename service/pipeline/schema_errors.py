@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from service.fast_schema import compile_fast
+from service.pipeline.fast_schema import compile_fast
 
 
 class SchemaCheck:

@@ -8,14 +8,20 @@ from typing import Any
 from aiohttp import web
 
 from service.audit.journal import RequestRecord
-from service.gated_route import Answer, GatedRoutes
+from service.credentials.key_verifier import KeyVerifier, Principal
+from service.credentials.keys import (
+    KEY_ID_RE,
+    MAX_EXPIRES_IN_DAYS,
+    MAX_NAME_CHARS,
+    create_key,
+    key_to_json,
+)
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
-from service.key_verifier import KeyVerifier, Principal
-from service.keys import KEY_ID_RE, MAX_EXPIRES_IN_DAYS, MAX_NAME_CHARS, create_key, key_to_json
-from service.responses import error_response, json_response
-from service.schema_errors import compile_schema
+from service.http.gated_route import Answer, GatedRoutes
+from service.http.responses import error_response, json_response
+from service.pipeline.schema_errors import compile_schema
 from service.storage.base import KeyStore
 
 KEYS_ROUTE = "/admin/keys"

@@ -6,16 +6,16 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from service.access import AccessGates
-from service.actions import BoundAction
 from service.audit.journal import RequestJournal, RequestRecord
-from service.execution import execute
 from service.executors.base import ExecutionRequest
 from service.gates import Deny
 from service.gates.authz import AuthzGate
 from service.gates.input import InputGate
+from service.http.responses import deny_response, error_response, success_response
 from service.metrics import ServiceMetrics
-from service.responses import deny_response, error_response, success_response
+from service.pipeline.access import AccessGates
+from service.pipeline.actions import BoundAction
+from service.pipeline.execution import execute
 
 PROCESS_ROUTE = "/process"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from service.credentials.key_verifier import KeyVerifier, Principal
+from service.credentials.keys import create_key
+from service.credentials.session_verifier import SessionVerifier
+from service.credentials.sessions import IssuedSession, create_session
 from service.gates.authn import INVALID, AuthnGate
-from service.key_verifier import KeyVerifier, Principal
-from service.keys import create_key
-from service.session_verifier import SessionVerifier
-from service.sessions import IssuedSession, create_session
 from tests.service.counting_store import CountingStore
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.admin import AdminApi
+from service.http.admin import AdminApi
+from service.http.session_api import SessionApi
 from service.metrics import ServiceMetrics
-from service.pipeline import Pipeline
-from service.session_api import SessionApi
+from service.pipeline.process import Pipeline
 from service.settings import Settings
 from service.storage.base import KeyStore
 

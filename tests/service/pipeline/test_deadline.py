@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from service.deadline import await_within
+from service.pipeline.deadline import await_within
 
 
 async def test_a_coroutine_that_never_waits_returns_its_value() -> None:

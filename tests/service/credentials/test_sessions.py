@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.keys import create_key, hash_secret
-from service.sessions import create_session, split_session_token
+from service.credentials.keys import create_key, hash_secret
+from service.credentials.sessions import create_session, split_session_token
 from tests.service.counting_store import CountingStore
 
 

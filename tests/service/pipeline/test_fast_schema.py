@@ -10,9 +10,9 @@ from jsonschema import Draft202012Validator
 
 from service.executors.echo import ECHO_ACTION_SPEC
 from service.executors.text_analysis import ANALYZE_TEXT_ACTION_SPEC
-from service.fast_schema import compile_fast
 from service.gates.input import ENVELOPE_SCHEMA
-from service.schema_errors import compile_schema
+from service.pipeline.fast_schema import compile_fast
+from service.pipeline.schema_errors import compile_schema
 
 SCHEMAS: dict[str, Any] = {
     "envelope": ENVELOPE_SCHEMA,

@@ -1,0 +1,1 @@
+"""Credentials: API keys, sessions and their verifiers."""

@@ -1,0 +1,1 @@
+"""HTTP surface: app assembly, routes, envelopes, OpenAPI, admin and session endpoints."""

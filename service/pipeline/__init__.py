@@ -1,0 +1,1 @@
+"""The /process pipeline: composition, access, execution, actions, matrix, schema checks."""
