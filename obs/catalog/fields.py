@@ -91,8 +91,13 @@ def duration(raw: dict[str, Any], where: Where, field: str) -> str:
 
 def seconds(value: str) -> int:
     """Convert a validated Prometheus duration to whole seconds."""
+    return int(seconds_exact(value))
+
+
+def seconds_exact(value: str) -> float:
+    """Convert a validated Prometheus duration to seconds, keeping milliseconds."""
     delta: timedelta = promql_parser.parse_duration(value)
-    return int(delta.total_seconds())
+    return delta.total_seconds()
 
 
 def only_keys(raw: dict[str, Any], where: Where, allowed: set[str]) -> None:

@@ -10,6 +10,7 @@ import yaml
 
 from obs.catalog.alerts import AlertContext, AlertSpec, parse_alerts, slo_alerts
 from obs.catalog.dashboards import DashboardSpec, parse_dashboards
+from obs.catalog.drill import DrillSpec, parse_drill
 from obs.catalog.errors import CatalogError
 from obs.catalog.expressions import check_expression
 from obs.catalog.fields import Where
@@ -19,7 +20,16 @@ from obs.catalog.settings import AlertingSpec, DeploySpec, parse_alerting, parse
 from obs.catalog.slos import SloSpec, parse_slos, recorded_series
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "catalog.yaml"
-_SECTIONS = {"service", "metrics", "alerting", "deploy", "slos", "dashboards", "alerts"}
+_SECTIONS = {
+    "service",
+    "metrics",
+    "alerting",
+    "deploy",
+    "drill",
+    "slos",
+    "dashboards",
+    "alerts",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Catalog:
     # service's tests write) still loads; generating artifacts requires them.
     alerting_spec: AlertingSpec | None = None
     deploy_spec: DeploySpec | None = None
+    drill_spec: DrillSpec | None = None
     slos: tuple[SloSpec, ...] = ()
     dashboards: tuple[DashboardSpec, ...] = ()
     alerts: tuple[AlertSpec, ...] = ()
@@ -60,11 +71,19 @@ class Catalog:
             raise CatalogError(self.path, "deploy", "deploy", "section is required")
         return self.deploy_spec
 
+    @property
+    def drill(self) -> DrillSpec:
+        """The `drill` section; required to generate the drill rules."""
+        if self.drill_spec is None:
+            raise CatalogError(self.path, "drill", "drill", "section is required")
+        return self.drill_spec
+
     def require_artifact_sections(self) -> None:
         """Fail naming the first section that generating artifacts needs but is missing."""
         for section, present in (
             ("alerting", self.alerting_spec),
             ("deploy", self.deploy_spec),
+            ("drill", self.drill_spec),
             ("slos", self.slos),
             ("dashboards", self.dashboards),
             ("alerts", self.alerts),
@@ -122,6 +141,7 @@ def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
         metrics=metrics,
         alerting_spec=alerting,
         deploy_spec=parse_deploy(raw.get("deploy"), path),
+        drill_spec=parse_drill(raw["drill"], path) if "drill" in raw else None,
         slos=slos,
         dashboards=dashboards,
         alerts=alerts,

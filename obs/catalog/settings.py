@@ -18,7 +18,11 @@ _ALERTING_KEYS = {
     "group_wait",
     "group_interval",
     "repeat_interval",
+    "inhibit_rules",
 }
+_INHIBIT_KEYS = {"why", "source_matchers", "target_matchers", "equal"}
+# Alertmanager's matcher syntax, as the generated config writes it: name, operator, quoted value.
+_MATCHER_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)"((?:[^"\\]|\\.)*)"$')
 _DEPLOY_KEYS = {
     "backend_address",
     "alertmanager_address",
@@ -31,6 +35,43 @@ _DEPLOY_KEYS = {
 
 
 @dataclass(frozen=True)
+class Matcher:
+    """One Alertmanager label matcher, e.g. `severity="page"`."""
+
+    name: str
+    op: str
+    value: str
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Tell whether a label set satisfies the matcher (a missing label reads as '')."""
+        candidate = labels.get(self.name, "")
+        if self.op in ("=", "!="):
+            return (candidate == self.value) == (self.op == "=")
+        return (re.fullmatch(self.value, candidate) is not None) == (self.op == "=~")
+
+    def render(self) -> str:
+        return f'{self.name}{self.op}"{self.value}"'
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    """While an alert matching `source` fires, mute alerts matching `target` with equal labels."""
+
+    why: str
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...]
+
+    def inhibits(self, source: dict[str, str], target: dict[str, str]) -> bool:
+        """Tell whether an alert with labels `source` mutes one with labels `target`."""
+        return (
+            all(m.matches(source) for m in self.source)
+            and all(m.matches(target) for m in self.target)
+            and all(source.get(name, "") == target.get(name, "") for name in self.equal)
+        )
+
+
+@dataclass(frozen=True)
 class AlertingSpec:
     """Where alerts link their runbooks and how Alertmanager routes them."""
 
@@ -40,6 +81,7 @@ class AlertingSpec:
     group_wait: str
     group_interval: str
     repeat_interval: str
+    inhibit_rules: tuple[InhibitRule, ...] = ()
 
     def runbook_url(self, alert: str) -> str:
         """Return the stable runbook link of an alert."""
@@ -74,7 +116,43 @@ def parse_alerting(raw: Any, path: Path) -> AlertingSpec:
         group_wait=fields.duration(body, where, "group_wait"),
         group_interval=fields.duration(body, where, "group_interval"),
         repeat_interval=fields.duration(body, where, "repeat_interval"),
+        inhibit_rules=_inhibit_rules(body.get("inhibit_rules"), path),
     )
+
+
+def _inhibit_rules(raw: Any, path: Path) -> tuple[InhibitRule, ...]:
+    rules: list[InhibitRule] = []
+    for index, item in enumerate(
+        fields.entries(raw, Where(path, "alerting"), "inhibit_rules", required=False)
+    ):
+        where = Where(path, f"alerting.inhibit_rules[{index}]")
+        body = fields.mapping(item, where, "-")
+        fields.only_keys(body, where, _INHIBIT_KEYS)
+        source = _matchers(body, where, "source_matchers")
+        target = _matchers(body, where, "target_matchers")
+        # Required and non-empty: without equal labels one source alert would mute every
+        # target everywhere.
+        equal = fields.text_list(body, where, "equal")
+        rules.append(InhibitRule(fields.text(body, where, "why"), source, target, equal))
+    return tuple(rules)
+
+
+def _matchers(body: dict[str, Any], where: Where, field: str) -> tuple[Matcher, ...]:
+    result = []
+    for text in fields.text_list(body, where, field):
+        match = _MATCHER_RE.match(text)
+        if match is None:
+            raise where.error(field, f'{text!r} is not a matcher like severity="page"')
+        name, op, value = match.groups()
+        if op in ("=~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise where.error(field, f"{text!r}: bad regex: {exc}") from exc
+        result.append(Matcher(name, op, value))
+    if not result:
+        raise where.error(field, "needs at least one matcher")
+    return tuple(result)
 
 
 def parse_deploy(raw: Any, path: Path) -> DeploySpec:

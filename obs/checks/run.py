@@ -16,7 +16,7 @@ from obs.checks.coverage import coverage_errors
 from obs.checks.dashboard_lint import lint_errors
 from obs.checks.dashboard_model import model_errors
 from obs.checks.queries import dashboard_queries, runbook_queries, synthetic_rule_file
-from obs.generate.deploy import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG
+from obs.generate.deploy import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG, PROMETHEUS_DRILL_CONFIG
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,23 @@ def _tool(binary: str, *args: str, root: Path, label: str) -> list[str]:
 
 
 def check_rules(root: Path, _: Catalog) -> list[str]:
-    """Run `promtool check rules` over every rule file."""
-    files = _files(root, "alerts/*.yml")
-    if not files:
-        return ["alerts/: no rule files (run `python -m obs generate`)"]
-    return _tool("promtool", "check", "rules", *files, root=root, label="alerts/*.yml")
+    """Run `promtool check rules` over every rule file and its drill copy."""
+    problems: list[str] = []
+    for pattern in ("alerts/*.yml", "alerts/drill/*.yml"):
+        files = _files(root, pattern)
+        if not files:
+            problems.append(f"{pattern}: no rule files (run `python -m obs generate`)")
+            continue
+        problems += _tool("promtool", "check", "rules", *files, root=root, label=pattern)
+    return problems
 
 
 def check_prometheus_config(root: Path, _: Catalog) -> list[str]:
-    """Run `promtool check config` on the generated Prometheus config."""
-    return _tool(
-        "promtool", "check", "config", PROMETHEUS_CONFIG, root=root, label=PROMETHEUS_CONFIG
-    )
+    """Run `promtool check config` on the generated Prometheus config and its drill twin."""
+    problems: list[str] = []
+    for config in (PROMETHEUS_CONFIG, PROMETHEUS_DRILL_CONFIG):
+        problems += _tool("promtool", "check", "config", config, root=root, label=config)
+    return problems
 
 
 def check_rule_tests(root: Path, _: Catalog) -> list[str]:

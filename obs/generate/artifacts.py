@@ -11,7 +11,7 @@ from pathlib import Path
 from obs.catalog import Catalog
 from obs.generate.dashboards import render_dashboards
 from obs.generate.deploy import render_deploy
-from obs.generate.rules import render_rule_files, render_rule_tests
+from obs.generate.rules import render_drill_rule_files, render_rule_files, render_rule_tests
 from obs.generate.runbooks import render_runbooks
 
 Renderer = Callable[[Catalog], Iterable[tuple[str, str]]]
@@ -19,6 +19,7 @@ Renderer = Callable[[Catalog], Iterable[tuple[str, str]]]
 # Artifact groups in the order they are generated and reported.
 GROUPS: tuple[tuple[str, Renderer], ...] = (
     ("alert rules", render_rule_files),
+    ("drill rules", render_drill_rule_files),
     ("promtool tests", render_rule_tests),
     ("dashboards", render_dashboards),
     ("runbooks", render_runbooks),
@@ -28,6 +29,7 @@ GROUPS: tuple[tuple[str, Renderer], ...] = (
 OWNED_PATTERNS = (
     "alerts/*.yml",
     "alerts/tests/*.yml",
+    "alerts/drill/*.yml",
     "dashboards/*.json",
     "runbooks/*.md",
     "deploy/prometheus/*.yml",

@@ -8,6 +8,7 @@ from obs.catalog import Catalog
 from obs.generate.render import render
 
 PROMETHEUS_CONFIG = "deploy/prometheus/prometheus.yml"
+PROMETHEUS_DRILL_CONFIG = "deploy/prometheus/prometheus-drill.yml"
 ALERTMANAGER_CONFIG = "deploy/alertmanager/alertmanager.yml"
 
 
@@ -16,7 +17,27 @@ def render_deploy(catalog: Catalog) -> Iterator[tuple[str, str]]:
     deploy = catalog.deploy
     yield (
         PROMETHEUS_CONFIG,
-        render("deploy/prometheus.yml.j2", deploy=deploy, job=catalog.service.job),
+        render(
+            "deploy/prometheus.yml.j2",
+            deploy=deploy,
+            job=catalog.service.job,
+            drill=False,
+            scrape_interval=deploy.scrape_interval,
+            evaluation_interval=deploy.evaluation_interval,
+            rule_glob="../../alerts/*.yml",
+        ),
+    )
+    yield (
+        PROMETHEUS_DRILL_CONFIG,
+        render(
+            "deploy/prometheus.yml.j2",
+            deploy=deploy,
+            job=catalog.service.job,
+            drill=True,
+            scrape_interval=catalog.drill.scrape_interval,
+            evaluation_interval=catalog.drill.evaluation_interval,
+            rule_glob="../../alerts/drill/*.yml",
+        ),
     )
     yield ALERTMANAGER_CONFIG, render("deploy/alertmanager.yml.j2", alerting=catalog.alerting)
     yield "deploy/grafana/grafana.ini", render("deploy/grafana.ini.j2")

@@ -6,11 +6,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from obs.catalog import Catalog
+from obs.catalog import Catalog, CatalogError
 from obs.catalog.alerts import AlertSpec
 from obs.catalog.slos import RECORDED_PREFIX
 from obs.generate.fixtures import Case, cases
 from obs.generate.render import render
+from obs.generate.timescale import (
+    expression_ranges_ms,
+    format_duration,
+    scale_duration,
+    scale_expression,
+)
+
+DRILL_RULES_DIR = "alerts/drill"
+DRILL_GROUP_SUFFIX = "-drill"
 
 _LABEL_REF_RE = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
 
@@ -54,26 +63,93 @@ def _recording(catalog: Catalog, group: str) -> list[RecordingRule]:
     ]
 
 
+def _rule_file_views(
+    catalog: Catalog, group: str, alerts: list[AlertSpec]
+) -> tuple[list[RecordingRule], list[dict[str, str]]]:
+    views = [
+        {
+            **alert_annotations(a, catalog),
+            "name": a.name,
+            "expr": a.expr(),
+            "for_": a.for_,
+            "severity": a.severity,
+        }
+        for a in alerts
+    ]
+    return _recording(catalog, group), views
+
+
 def render_rule_files(catalog: Catalog) -> Iterator[tuple[str, str]]:
     """Yield (path, text) for every rule file under alerts/."""
     for group, alerts in sorted(_groups(catalog).items()):
-        views = [
-            {
-                **alert_annotations(a, catalog),
-                "name": a.name,
-                "expr": a.expr(),
-                "for_": a.for_,
-                "severity": a.severity,
-            }
-            for a in alerts
-        ]
+        recording, views = _rule_file_views(catalog, group, alerts)
         text = render(
             "rules.yml.j2",
             group_name=f"techno-{group}",
-            recording=_recording(catalog, group),
+            recording=recording,
             alerts=views,
+            interval=None,
+            drill_note=None,
         )
         yield f"alerts/{group}.yml", text
+
+
+def render_drill_rule_files(catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """Yield (path, text) for the drill copy of every rule file, under alerts/drill/.
+
+    Identical to the real rules but for the group name and interval, and every range and
+    `for` divided by the drill scale; a scaled range too short to hold enough scrapes is
+    an error naming the alert (or recording rule).
+    """
+    drill = catalog.drill
+    note = (
+        f"Fire-drill copy: every range and `for` of alerts/{{group}}.yml divided by "
+        f"{drill.scale}; evaluated every {drill.evaluation_interval}. Never deploy it."
+    )
+    for group, alerts in sorted(_groups(catalog).items()):
+        recording, views = _rule_file_views(catalog, group, alerts)
+        scaled_recording = []
+        for rule in recording:
+            expr = scaled_expression(rule.expr, catalog, f"recording rule {rule.record}")
+            scaled_recording.append(RecordingRule(rule.record, expr, rule.labels))
+        for view in views:
+            view["expr"] = scaled_expression(view["expr"], catalog, f"alert {view['name']}")
+            view["for_"] = scale_duration(view["for_"], drill.scale)
+        text = render(
+            "rules.yml.j2",
+            group_name=drill_group_name(f"techno-{group}"),
+            recording=scaled_recording,
+            alerts=views,
+            interval=drill.evaluation_interval,
+            drill_note=note.replace("{group}", group),
+        )
+        yield f"{DRILL_RULES_DIR}/{group}.yml", text
+
+
+def drill_group_name(group: str) -> str:
+    """Return the drill copy's name of a rule group, so both can be told apart when loaded."""
+    return f"{group}{DRILL_GROUP_SUFFIX}"
+
+
+def scaled_expression(expr: str, catalog: Catalog, what: str) -> str:
+    """Scale expr for the drill, refusing a range that would hold too few scrapes."""
+    drill = catalog.drill
+    scaled = scale_expression(expr, drill.scale)
+    floor_ms = round(drill.scrape_seconds * 1000) * drill.min_samples
+    for original, short in zip(
+        expression_ranges_ms(expr), expression_ranges_ms(scaled), strict=True
+    ):
+        if short < floor_ms:
+            raise CatalogError(
+                catalog.path,
+                "drill",
+                "scale",
+                f"{what}: range {format_duration(original)} becomes {format_duration(short)} at "
+                f"scale {drill.scale}, under {drill.min_samples} scrapes of "
+                f"{drill.scrape_interval}: the drill could never reach its threshold; lower "
+                "drill.scale or drill.scrape_interval",
+            )
+    return scaled
 
 
 def _expand(text: str, labels: dict[str, str]) -> str:

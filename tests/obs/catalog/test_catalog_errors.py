@@ -188,7 +188,7 @@ def test_metrics_only_catalog_still_loads_for_the_service(
     edit_catalog: Callable[[Edit], Any],
 ) -> None:
     def keep_metrics(raw: dict[str, Any]) -> None:
-        for section in ("alerting", "deploy", "slos", "dashboards", "alerts"):
+        for section in ("alerting", "deploy", "drill", "slos", "dashboards", "alerts"):
             del raw[section]
 
     catalog = load_catalog(edit_catalog(keep_metrics))

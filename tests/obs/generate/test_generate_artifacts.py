@@ -87,11 +87,13 @@ def test_changing_one_threshold_changes_its_rule_test_and_runbook_only(
     old, new = _tree(before), _tree(after)
     changed = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
     assert changed == [
+        "alerts/drill/traffic.yml",
         "alerts/tests/HighErrorRate.yml",
         "alerts/traffic.yml",
         "runbooks/HighErrorRate.md",
     ]
     assert b"> 0.1" in new["alerts/traffic.yml"]
+    assert b"> 0.1" in new["alerts/drill/traffic.yml"]
     assert b"more than 10% of /process" in new["alerts/tests/HighErrorRate.yml"]
 
 
