@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -12,16 +13,39 @@ _PROMQL_FENCE_RE = re.compile(
     r"^(?P<indent>[ \t]*)```promql[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
     re.MULTILINE | re.DOTALL,
 )
+_HEADING_RE = re.compile(r"^#+[ \t]+(?P<title>.+?)[ \t]*$", re.MULTILINE)
+_NUMBERED_RE = re.compile(r"^[ \t]*(?P<number>\d+)\.[ \t]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RunbookQuery:
+    """One ```promql block and the step it belongs to, e.g. 'Diagnosis step 2'."""
+
+    step: str
+    expr: str
+
+
+def runbook_queries(markdown: str) -> list[RunbookQuery]:
+    """Return every non-empty ```promql block with the heading and numbered step above it."""
+    queries = []
+    for match in _PROMQL_FENCE_RE.finditer(markdown):
+        body = textwrap.dedent(match.group("body")).strip()
+        if not body:
+            continue
+        before = markdown[: match.start()]
+        headings = list(_HEADING_RE.finditer(before))
+        heading = headings[-1] if headings else None
+        section = before[heading.end() :] if heading else before
+        numbers = _NUMBERED_RE.findall(section)
+        title = heading.group("title") if heading else "top"
+        step = f"{title} step {numbers[-1]}" if numbers else title
+        queries.append(RunbookQuery(step, body))
+    return queries
 
 
 def promql_blocks(markdown: str) -> list[str]:
     """Return the body of every ```promql fenced block, dedented and stripped."""
-    blocks = []
-    for match in _PROMQL_FENCE_RE.finditer(markdown):
-        body = textwrap.dedent(match.group("body")).strip()
-        if body:
-            blocks.append(body)
-    return blocks
+    return [query.expr for query in runbook_queries(markdown)]
 
 
 def runbook_file_name(runbook_url: str) -> str:

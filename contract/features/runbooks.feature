@@ -8,3 +8,7 @@ Feature: Runbooks
 
   Scenario: Every runbook query runs
     Then every PromQL block of every generated runbook runs on Prometheus without error
+
+  Scenario: Every runbook selector selects live series
+    Given the backend has served traffic
+    Then every selector of every runbook query selects at least one live series

@@ -8,7 +8,7 @@ from typing import Any
 from pytest_bdd import then
 
 from contract.artifacts import rule_groups
-from contract.assertions import http_get, require_empty
+from contract.assertions import http_get, require_empty, violation
 from contract.checks.rules import (
     evaluation_failure_problems,
     missing_rule_problems,
@@ -16,9 +16,11 @@ from contract.checks.rules import (
     stale_rule_problems,
     unhealthy_rule_problems,
 )
+from contract.checks.series import recorded_outputs, rule_sources, wanted_selectors
 from contract.context import RunContext
 from contract.evidence import evidence_of
 from contract.spec import PROMETHEUS
+from contract.steps.series import prove_selectors
 from contract.waiting import Poll, wait_for
 
 RULES_ENDPOINT = "GET /api/v1/rules"
@@ -81,3 +83,25 @@ def no_evaluation_failures(contract_run: RunContext) -> None:
     response = http_get(contract_run.session, PROMETHEUS, url)
     problems = evaluation_failure_problems(response.text, list(rule_groups(contract_run.tree)))
     require_empty(problems, PROMETHEUS, "GET /metrics", evidence_of(response))
+
+
+@then("every selector of every loaded rule selects at least one live series")
+def every_rule_selector_selects(contract_run: RunContext) -> None:
+    """Every selector of every loaded rule selects a series, unless it is meant to be empty."""
+    data, evidence = contract_run.prometheus.get("/api/v1/rules")
+    wanted = wanted_selectors(rule_sources(data.get("groups") or []))
+    if not wanted.owners:
+        violation(PROMETHEUS, RULES_ENDPOINT, "no loaded rule has a selector", evidence)
+    prove_selectors(contract_run, wanted, evidence="series/rules.json", what="every loaded rule")
+
+
+@then("every recording rule produces at least one series")
+def every_recording_rule_produces(contract_run: RunContext) -> None:
+    """Every loaded recording rule's name, with its labels, selects a live series."""
+    data, evidence = contract_run.prometheus.get("/api/v1/rules?type=record")
+    wanted = recorded_outputs(data.get("groups") or [])
+    if not wanted.owners:
+        violation(PROMETHEUS, RULES_ENDPOINT, "no recording rule is loaded", evidence)
+    prove_selectors(
+        contract_run, wanted, evidence="series/recorded.json", what="every recording rule"
+    )

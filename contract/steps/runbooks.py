@@ -5,9 +5,11 @@ from __future__ import annotations
 from pytest_bdd import then
 
 from contract.assertions import require_empty
-from contract.checks.runbooks import promql_blocks, runbook_file_name
+from contract.checks.runbooks import promql_blocks, runbook_file_name, runbook_queries
+from contract.checks.series import Source, wanted_selectors
 from contract.context import RunContext
 from contract.spec import PROMETHEUS
+from contract.steps.series import prove_selectors
 
 
 def _linked_runbooks(run: RunContext) -> tuple[dict[str, str], list[str], str]:
@@ -65,3 +67,20 @@ def every_runbook_query_runs(contract_run: RunContext) -> None:
                 evidence.append(answer.evidence)
     contract_run.progress.say(PROMETHEUS, f"ran {ran} runbook queries")
     require_empty(problems, PROMETHEUS, "GET /api/v1/query", ", ".join(evidence[:5]))
+
+
+@then("every selector of every runbook query selects at least one live series")
+def every_runbook_selector_selects(contract_run: RunContext) -> None:
+    """Every selector of every runbook query selects a series, unless it is meant to be empty."""
+    tree = contract_run.tree
+    sources = [
+        Source(f"{tree.relative(path)} {query.step}", query.expr)
+        for path in tree.runbook_files()
+        for query in runbook_queries(path.read_text(encoding="utf-8"))
+    ]
+    prove_selectors(
+        contract_run,
+        wanted_selectors(sources),
+        evidence="series/runbooks.json",
+        what="every runbook query",
+    )

@@ -118,6 +118,25 @@ def test_rule_failing_at_evaluation_fails_rules(tree: Path) -> None:
     assert "BackendDown" in message and "health=err" in message
 
 
+def test_misspelt_metric_in_an_alert_fails_rules_naming_alert_and_selector(tree: Path) -> None:
+    # A broken template's output: one alert reads a metric the backend does not export.
+    edit(
+        tree / "alerts" / "traffic.yml",
+        lambda t: t.replace(
+            'sum(rate(techno_http_requests_total{route="/process",status=~"5.."}[5m]))',
+            'sum(rate(techno_http_request_total{route="/process",status=~"5.."}[5m]))',
+            1,
+        ),
+    )
+    run = run_contract(tree, "-k", "rules")
+    assert run.code != 0
+    assert run.part("rules")["status"] == "FAILED"
+    message = run.failure_messages("rules")
+    assert "alert 'HighErrorRate'" in message
+    assert 'selector techno_http_request_total{route="/process",status=~"5.."}' in message
+    assert "selects no series" in message and "series/rules.json" in message
+
+
 def test_wrong_scrape_port_fails_scrape(tree: Path) -> None:
     # Port 9 (discard) is not a component's default port, so the harness leaves it as it is.
     edit(

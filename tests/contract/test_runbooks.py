@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from contract.checks.runbooks import promql_blocks, runbook_file_name
+from contract.checks.runbooks import RunbookQuery, promql_blocks, runbook_file_name, runbook_queries
 
 RUNBOOK = """# BackendDown
+
+## Diagnosis
 
 ```promql
 up{job="techno-backend"} == 0
@@ -30,6 +32,15 @@ def test_promql_blocks_are_found_also_when_indented_and_other_fences_are_ignored
     assert promql_blocks(RUNBOOK) == [
         'up{job="techno-backend"} == 0',
         "sum by (route) (\n  rate(techno_http_requests_total[5m])\n)",
+    ]
+
+
+def test_each_query_is_named_by_its_heading_and_numbered_step() -> None:
+    assert runbook_queries(RUNBOOK) == [
+        RunbookQuery("Diagnosis", 'up{job="techno-backend"} == 0'),
+        RunbookQuery(
+            "Diagnosis step 1", "sum by (route) (\n  rate(techno_http_requests_total[5m])\n)"
+        ),
     ]
 
 
