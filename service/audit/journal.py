@@ -33,7 +33,9 @@ class _Tails:
 
 
 _DECISION = ("gate", "decision", "reason", "key_id")
+_DECISION_SESSION = (*_DECISION, "session_id")
 _SELECTED = ("key_id", "action", "context_id", "executor_id")
+_SELECTED_SESSION = (*_SELECTED, "session_id")
 _EXECUTED = ("executor_id", "outcome")
 
 
@@ -45,29 +47,60 @@ class RequestRecord:
     `encode_event` writes, each with the time its event happened.
     """
 
-    __slots__ = ("_clock", "_head", "_journal", "_lines", "started", "trace_id")
+    __slots__ = (
+        "_clock",
+        "_head",
+        "_journal",
+        "_lines",
+        "ended",
+        "session_id",
+        "started",
+        "trace_id",
+    )
 
-    def __init__(self, journal: RequestJournal, trace_id: str, method: str, route: str) -> None:
+    def __init__(
+        self,
+        journal: RequestJournal,
+        trace_id: str,
+        method: str,
+        route: str,
+        correlation_id: str | None = None,
+    ) -> None:
         self._journal = journal
         self._clock = journal.clock
         self.trace_id = trace_id
+        # Set once a session token authenticates the request: its events then name it.
+        self.session_id: str | None = None
+        self.ended = False
         self._head = '{"trace_id":' + json.dumps(trace_id) + ',"ts_utc":"'
         tail = journal.tails.get("REQUEST_START", ("method", "route"), (method, route))
+        if correlation_id is not None:
+            # One per request: not worth a place in the tail cache.
+            tail = f'{tail[:-2]},"correlation_id":{json.dumps(correlation_id)}}}\n'
         self._lines = [self._head + self._clock.now() + tail]
         self.started = time.perf_counter()
 
     def decision(self, gate: str, decision: str, reason: str, key_id: str | None) -> None:
         """Record a gate's ALLOW or DENY."""
-        values = (gate, decision, reason, key_id)
-        tail = self._journal.tails.get("DECISION", _DECISION, values)
+        session_id = self.session_id
+        if session_id is None:
+            tail = self._journal.tails.get("DECISION", _DECISION, (gate, decision, reason, key_id))
+        else:
+            values = (gate, decision, reason, key_id, session_id)
+            tail = self._journal.tails.get("DECISION", _DECISION_SESSION, values)
         self._lines.append(self._head + self._clock.now() + tail)
 
     def executor_selected(
         self, key_id: str, action: str, context_id: str, executor_id: str
     ) -> None:
         """Record that every gate allowed and which executor runs the action."""
-        values = (key_id, action, context_id, executor_id)
-        tail = self._journal.tails.get("EXECUTOR_SELECTED", _SELECTED, values)
+        session_id = self.session_id
+        if session_id is None:
+            values: tuple[str, ...] = (key_id, action, context_id, executor_id)
+            tail = self._journal.tails.get("EXECUTOR_SELECTED", _SELECTED, values)
+        else:
+            values = (key_id, action, context_id, executor_id, session_id)
+            tail = self._journal.tails.get("EXECUTOR_SELECTED", _SELECTED_SESSION, values)
         self._lines.append(self._head + self._clock.now() + tail)
 
     def action_executed(self, executor_id: str, outcome: str, duration_ms: float) -> None:
@@ -85,12 +118,18 @@ class RequestRecord:
     async def end(
         self, status: int, outcome: RequestOutcome, reason_codes: Sequence[str] = ()
     ) -> None:
-        """Record REQUEST_END and queue the request's events; in fsync mode, wait for the disk."""
+        """Record REQUEST_END and queue the request's events; in fsync mode, wait for the disk.
+
+        Raises AuditUnavailable (fsync mode) when they could not be written.
+        """
+        self.ended = True
         duration_ms = round((time.perf_counter() - self.started) * 1000, 3)
         codes = ",".join(map(json.dumps, reason_codes))
+        session = "" if self.session_id is None else f',"session_id":{json.dumps(self.session_id)}'
         self._lines.append(
             f'{self._head}{self._clock.now()}","event":"REQUEST_END","status":{status},'
-            f'"outcome":"{outcome}","reason_codes":[{codes}],"duration_ms":{duration_ms!r}}}\n'
+            f'"outcome":"{outcome}","reason_codes":[{codes}],"duration_ms":{duration_ms!r}'
+            f"{session}}}\n"
         )
         audit = self._journal.audit
         audit.append("".join(self._lines), len(self._lines))
@@ -107,6 +146,8 @@ class RequestJournal:
         self.encoder = EventEncoder(self.clock)
         self.tails = _Tails()
 
-    def start(self, trace_id: str, method: str, route: str) -> RequestRecord:
-        """Record REQUEST_START and return the request's record."""
-        return RequestRecord(self, trace_id, method, route)
+    def start(
+        self, trace_id: str, method: str, route: str, correlation_id: str | None = None
+    ) -> RequestRecord:
+        """Record REQUEST_START (with the caller's correlation id) and return the record."""
+        return RequestRecord(self, trace_id, method, route, correlation_id)

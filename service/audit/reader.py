@@ -1,4 +1,9 @@
-"""Read the audit log back: one request's events in order, with damaged lines reported."""
+"""Read the audit log back: a request's events in order, with damaged lines reported.
+
+A request is found by its own id (the server-made trace_id) or by the caller's
+correlation id; several requests may share a correlation id, and each one's
+events stay apart, under its own trace id.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,21 @@ from typing import Any
 
 @dataclass
 class TraceReport:
-    """One trace's events, plus the problems met while reading the log."""
+    """The matching requests' events by trace id, plus the problems met reading the log."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Return every matching event, request after request, each in log order."""
+        return [event for events in self.requests.values() for event in events]
 
 
 def read_trace(path: Path, trace_id: str) -> TraceReport:
-    """Return every event of `trace_id` in log order; report torn or corrupt lines."""
+    """Return the events of the request `trace_id`, or of every request it correlates."""
     report = TraceReport()
+    requests = report.requests
     with path.open("rb") as handle:
         data = handle.read()
     lines = data.split(b"\n")
@@ -38,8 +49,14 @@ def read_trace(path: Path, trace_id: str) -> TraceReport:
                 f"{path}: {where} is torn or corrupt ({len(raw)} bytes), skipped{related}"
             )
             continue
-        if event.get("trace_id") == trace_id:
-            report.events.append(event)
+        own = event.get("trace_id")
+        if not isinstance(own, str):
+            continue
+        if own == trace_id or own in requests:
+            requests.setdefault(own, []).append(event)
+        elif event.get("event") == "REQUEST_START" and event.get("correlation_id") == trace_id:
+            # A request's events follow its REQUEST_START: they are found by its own id.
+            requests[own] = [event]
     return report
 
 

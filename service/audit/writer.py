@@ -12,9 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from service.gates.trace import new_trace_id
 from service.settings import Durability
 
 log = logging.getLogger(__name__)
+
+
+class AuditUnavailable(Exception):
+    """In fsync mode, the events of this commit could not be written and synced."""
+
 
 # Buffered mode: a batch is written and fsynced at least this often, so a crash
 # loses at most the events of the last BUFFERED_FLUSH_SECONDS (or MAX_BATCH_EVENTS).
@@ -143,6 +149,11 @@ def write_all(fd: int, data: bytes) -> None:
     os.fsync(fd)
 
 
+def gap_line(lost_events: int) -> str:
+    """Return the AUDIT_GAP line that records, where it happened, how many events were lost."""
+    return encode_event(new_trace_id(), "AUDIT_GAP", {"lost_events": lost_events})
+
+
 class AuditWriter:
     """Append audit events through one writer task; `commit()` honours the durability."""
 
@@ -168,6 +179,13 @@ class AuditWriter:
         self._closing = False
         self._fd: int | None = None
         self._task: asyncio.Task[None] | None = None
+        # Events lost since the last successful write; 0 while the log is healthy.
+        self._lost = 0
+
+    @property
+    def healthy(self) -> bool:
+        """Return False from a failed write until a later one succeeds."""
+        return self._lost == 0
 
     async def start(self) -> None:
         """Open the log for appending (failing loudly if impossible) and start the writer."""
@@ -186,13 +204,31 @@ class AuditWriter:
             self._wakeup.set()
 
     async def commit(self) -> None:
-        """In fsync mode, wait until every event emitted so far is on disk."""
+        """In fsync mode, wait until every event emitted so far is on disk.
+
+        Raises AuditUnavailable when they could not be written: the caller must
+        not answer as if they were.
+        """
         if self.durability != "fsync" or self._task is None or self._task.done():
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         self._wakeup.set()
         await waiter
+
+    async def probe(self) -> bool:
+        """Return True when the log takes writes; while it is failing, try one (fsync mode).
+
+        The try writes the AUDIT_GAP line, so readiness recovers without a request.
+        """
+        if self.healthy or self.durability != "fsync":
+            return self.healthy
+        self.append("", 0)
+        try:
+            await self.commit()
+        except AuditUnavailable:
+            return False
+        return True
 
     async def close(self) -> None:
         """Write everything still pending, then stop the writer and close the file."""
@@ -214,11 +250,14 @@ class AuditWriter:
             lines, self._pending = self._pending, []
             self._pending_events = 0
             waiters, self._waiters = self._waiters, []
-            if lines:
-                await asyncio.to_thread(self._write, lines)
+            written = await asyncio.to_thread(self._write, lines) if lines else True
             for waiter in waiters:
-                if not waiter.done():
+                if waiter.done():
+                    continue
+                if written:
                     waiter.set_result(None)
+                else:
+                    waiter.set_exception(AuditUnavailable(str(self.path)))
             if self._closing and not self._pending:
                 return
 
@@ -229,16 +268,27 @@ class AuditWriter:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
 
-    def _write(self, lines: list[str]) -> None:
+    def _write(self, lines: list[str]) -> bool:
+        """Write one batch; return False (counted and logged) when it could not be."""
+        data = "".join(lines)
+        if self._lost:
+            # The failed write may have left a torn line: start on a fresh one, so
+            # this batch's first event is whole, and say how many events are missing.
+            data = "\n" + gap_line(self._lost) + data
         try:
             self._reopen_if_replaced()
             assert self._fd is not None
-            write_all(self._fd, "".join(lines).encode("utf-8"))
+            write_all(self._fd, data.encode("utf-8"))
         except OSError as exc:
-            # Never fail the request for the audit log; count it so an alert fires.
             lost = sum(chunk.count("\n") for chunk in lines)
+            self._lost += lost
             self._on_write_error(lost)
             log.error("audit log %s: %d events not written: %s", self.path, lost, exc)
+            return False
+        if self._lost:
+            log.warning("audit log %s writes again, after %d lost events", self.path, self._lost)
+            self._lost = 0
+        return True
 
     def _reopen_if_replaced(self) -> None:
         """Reopen the path when it no longer names the open file (rotated, moved or replaced).

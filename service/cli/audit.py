@@ -1,4 +1,4 @@
-"""`audit TRACE_ID`: print one request's events in order, reporting damaged lines."""
+"""`audit ID`: print a request's events in order (by its id or the caller's), damage reported."""
 
 from __future__ import annotations
 
@@ -19,9 +19,14 @@ def run_audit(settings: Settings, trace_id: str, *, as_json: bool) -> int:
         return 1
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    for event in report.events:
-        print(json.dumps(event, separators=(",", ":")) if as_json else format_event(event))
-    if not report.events:
+    several = len(report.requests) > 1
+    for request_id, events in report.requests.items():
+        if several and not as_json:
+            # Requests sharing a correlation id are shown apart, never as one.
+            print(f"request {request_id}")
+        for event in events:
+            print(json.dumps(event, separators=(",", ":")) if as_json else format_event(event))
+    if not report.requests:
         print(f"error: no audit events for trace id {trace_id!r} in {path}", file=sys.stderr)
         return 1
     return 0

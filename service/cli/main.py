@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id", help="the key id, e.g. key_0123456789abcdef")
 
     audit = commands.add_parser("audit", help="print one request's audit events in order")
-    audit.add_argument("trace_id", help="the X-Request-Id of the request")
+    audit.add_argument(
+        "trace_id", help="the request's id (the answer's X-Request-Id) or the caller's own id"
+    )
     audit.add_argument("--json", action="store_true", help="print the raw JSON lines")
     return parser
 

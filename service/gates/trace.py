@@ -1,4 +1,10 @@
-"""G0: take the caller's trace id (X-Request-Id or W3C traceparent) or make one."""
+"""G0: give every request a server-made id; keep the caller's id as a correlation id.
+
+The request id names exactly one request: the server makes it, so no caller
+can reuse another request's id and merge two requests in the audit log. A
+valid `X-Request-Id` (or the trace id of a valid W3C `traceparent`) is kept
+apart, as the correlation id that links the request to the caller's trace.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +25,11 @@ _ZERO_PARENT = "0" * 16
 
 @dataclass(frozen=True, slots=True)
 class TraceContext:
-    """The request's trace id, and the incoming traceparent when it was valid."""
+    """The server's request id, the caller's correlation id and its valid traceparent."""
 
     trace_id: str
     traceparent: str | None
+    correlation_id: str | None = None
 
 
 def new_trace_id() -> str:
@@ -30,8 +37,11 @@ def new_trace_id() -> str:
     return TRACE_ID_PREFIX + secrets.token_hex(16)
 
 
-def trace_context(headers: Mapping[str, str]) -> TraceContext:
-    """Prefer a valid X-Request-Id, then a valid traceparent's trace id, else a new id."""
+def caller_id(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """Return the caller's correlation id and traceparent, each None unless valid.
+
+    A valid X-Request-Id wins over a valid traceparent's trace id.
+    """
     traceparent = headers.get(TRACEPARENT_HEADER)
     if traceparent is not None:
         match = _TRACEPARENT_RE.match(traceparent)
@@ -39,7 +49,13 @@ def trace_context(headers: Mapping[str, str]) -> TraceContext:
             traceparent = None
     request_id = headers.get(REQUEST_ID_HEADER)
     if request_id is not None and _REQUEST_ID_RE.match(request_id):
-        return TraceContext(request_id, traceparent)
+        return request_id, traceparent
     if traceparent is not None:
-        return TraceContext(TRACE_ID_PREFIX + traceparent[3:35], traceparent)
-    return TraceContext(new_trace_id(), None)
+        return TRACE_ID_PREFIX + traceparent[3:35], traceparent
+    return None, None
+
+
+def trace_context(headers: Mapping[str, str]) -> TraceContext:
+    """Make the request's own id; keep the caller's id, if valid, as its correlation id."""
+    correlation_id, traceparent = caller_id(headers)
+    return TraceContext(new_trace_id(), traceparent, correlation_id)

@@ -22,12 +22,13 @@ from service.gates.input import InputGate
 from service.gates.rate_limit import RateLimitGate
 from service.gates.rate_limit_redis import UNAVAILABLE_REASON, RedisRateLimitGate, connect
 from service.http.admin import KEY_ROUTE, KEYS_ROUTE, AdminApi
+from service.http.failures import AUDIT_UNAVAILABLE
 from service.http.gated_route import GatedRoutes
 from service.http.observe import RouteHandler, not_found, observe_route
 from service.http.openapi import build_openapi
 from service.http.responses import error_response, json_response
 from service.http.session_api import CURRENT_SESSION_ROUTE, SESSIONS_ROUTE, SessionApi
-from service.http.state import ADMIN, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS, STORE
+from service.http.state import ADMIN, AUDIT, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS, STORE
 from service.metrics import ServiceMetrics
 from service.pipeline.access import AccessGates, DecisionRecorder
 from service.pipeline.actions import bind_actions
@@ -120,6 +121,7 @@ def create_app(
             )
             routes = GatedRoutes(access, journal)
             app[STORE] = store
+            app[AUDIT] = audit
             app[PIPELINE] = Pipeline(
                 access=access,
                 input_gate=input_gate,
@@ -203,6 +205,10 @@ async def _ready(request: web.Request, trace_id: str) -> web.Response:
     except StorageError:
         return error_response(
             503, trace_id, ("STORAGE_UNAVAILABLE",), "the key store is unavailable"
+        )
+    if not await request.app[AUDIT].probe():
+        return error_response(
+            503, trace_id, (AUDIT_UNAVAILABLE,), "the audit log cannot be written"
         )
     shared = request.app.get(SHARED_RATE_LIMIT)
     if shared is not None and not await shared.ping():

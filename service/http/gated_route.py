@@ -9,6 +9,8 @@ from aiohttp import web
 from service.audit.journal import RequestJournal, RequestRecord
 from service.credentials.key_verifier import Principal
 from service.gates import Deny
+from service.http.failures import end_failed
+from service.http.observe import CORRELATION_ID
 from service.http.responses import deny_response
 from service.pipeline.access import AccessGates
 
@@ -36,25 +38,29 @@ class GatedRoutes:
         authorize: Authorize | None = None,
     ) -> web.Response:
         """Admit the caller, authorize it when a check is given, then run `work`."""
-        record = self._journal.start(trace_id, request.method, route)
-        principal = await self._access.admit(request.headers, record)
-        if not isinstance(principal, Deny) and authorize is not None:
-            forbidden = authorize(principal)
-            if forbidden is None:
-                self.recorder.allow(record, "authz", principal.key_id)
+        record = self._journal.start(trace_id, request.method, route, request.get(CORRELATION_ID))
+        try:
+            principal = await self._access.admit(request.headers, record)
+            if not isinstance(principal, Deny) and authorize is not None:
+                forbidden = authorize(principal)
+                if forbidden is None:
+                    self.recorder.allow(record, "authz", principal.key_id)
+                else:
+                    self.recorder.deny(record, forbidden, principal.key_id)
+                    principal = forbidden
+            if isinstance(principal, Deny):
+                response = deny_response(principal, trace_id)
+                await record.end(response.status, "denied", (principal.reason,))
+                return response
+            response, refused = await work(principal, record)
+            if refused is None:
+                await record.end(response.status, "success")
             else:
-                self.recorder.deny(record, forbidden, principal.key_id)
-                principal = forbidden
-        if isinstance(principal, Deny):
-            response = deny_response(principal, trace_id)
-            await record.end(response.status, "denied", (principal.reason,))
+                await record.end(response.status, "denied", (refused,))
             return response
-        response, refused = await work(principal, record)
-        if refused is None:
-            await record.end(response.status, "success")
-        else:
-            await record.end(response.status, "denied", (refused,))
-        return response
+        except Exception as exc:
+            await end_failed(record, exc)
+            raise
 
     def refuse(self, record: RequestRecord, deny: Deny, principal: Principal) -> Answer:
         """Record a gate's Deny inside `work` and return the answer for it."""

@@ -8,7 +8,6 @@ at about 14% of bare throughput. Requests no route matches reach `not_found`.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -17,20 +16,14 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractResource
 
 from service.gates.trace import REQUEST_ID_HEADER, TRACEPARENT_HEADER, trace_context
+from service.http.failures import classify, log_failure
 from service.http.responses import error_response
 from service.metrics import FALLBACK_ROUTE, ServiceMetrics
-from service.storage.base import StorageError
 
-log = logging.getLogger(__name__)
-
-# A route's own handler: it gets the request and its trace id.
+# A route's own handler: it gets the request and its (server-made) trace id.
 RouteHandler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
-# aiohttp raises these itself (no route, wrong method, body limit); they get our envelope too.
-_HTTP_REASONS = {
-    404: ("NOT_FOUND", "no such route"),
-    405: ("METHOD_NOT_ALLOWED", "method not allowed on this route"),
-    413: ("PAYLOAD_TOO_LARGE", "the body is too large"),
-}
+# The caller's X-Request-Id or traceparent trace id, set only when it sent a valid one.
+CORRELATION_ID = web.RequestKey("correlation_id", str)
 _HOP_HEADERS = frozenset({"Content-Type", "Content-Length"})
 
 
@@ -43,22 +36,14 @@ def observe_route(metrics: ServiceMetrics, route: str, handler: RouteHandler) ->
         started = time.perf_counter()
         trace = trace_context(request.headers)
         trace_id = trace.trace_id
+        if trace.correlation_id is not None:
+            request[CORRELATION_ID] = trace.correlation_id
         in_flight.inc()
         try:
             response = await handler(request, trace_id)
-        except web.HTTPException as exc:
+        except Exception as exc:
+            log_failure(exc, trace_id)
             response = _envelope_for(exc, trace_id)
-        except StorageError as exc:
-            log.error("storage unavailable (trace %s): %s", trace_id, exc)
-            response = error_response(
-                503, trace_id, ("STORAGE_UNAVAILABLE",), "the key store is unavailable"
-            )
-        except Exception:
-            # Logged with the trace id for the operator; the client gets no details.
-            log.exception("unhandled error (trace %s)", trace_id)
-            response = error_response(
-                500, trace_id, ("INTERNAL_ERROR",), "internal error; quote the trace id"
-            )
         finally:
             in_flight.dec()
         headers = response.headers
@@ -94,7 +79,9 @@ def not_found(metrics: ServiceMetrics, routes: Iterable[AbstractResource]) -> Ha
     return dispatch
 
 
-def _envelope_for(exc: web.HTTPException, trace_id: str) -> web.Response:
-    reason, message = _HTTP_REASONS.get(exc.status, (f"HTTP_{exc.status}", exc.reason))
-    headers = {k: v for k, v in exc.headers.items() if k not in _HOP_HEADERS}
-    return error_response(exc.status, trace_id, (reason,), message, headers=headers)
+def _envelope_for(exc: Exception, trace_id: str) -> web.Response:
+    status, reason, message = classify(exc)
+    headers = None
+    if isinstance(exc, web.HTTPException):
+        headers = {k: v for k, v in exc.headers.items() if k not in _HOP_HEADERS}
+    return error_response(status, trace_id, (reason,), message, headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from service.audit.writer import AuditWriter
 from service.http.admin import AdminApi
 from service.http.session_api import SessionApi
 from service.metrics import ServiceMetrics
@@ -18,3 +19,4 @@ PIPELINE = web.AppKey("pipeline", Pipeline)
 ADMIN = web.AppKey("admin", AdminApi)
 SESSIONS = web.AppKey("sessions", SessionApi)
 OPENAPI = web.AppKey("openapi", bytes)
+AUDIT = web.AppKey("audit", AuditWriter)

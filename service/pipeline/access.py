@@ -53,6 +53,7 @@ class AccessGates:
         if isinstance(principal, Deny):
             self.recorder.deny(record, principal, None)
             return principal
+        record.session_id = principal.session_id
         self.recorder.allow(record, "authn", principal.key_id)
         rate_limit = self._rate_limit
         # The in-process bucket stays a plain call: no await, no allocation when allowed.

@@ -49,7 +49,9 @@ async def _client(
         try:
             async with session.post(url, data=body, headers=headers) as response:
                 await response.read()
-                run.answers.append(Answer(trace_id, response.status, time.monotonic()))
+                # The audit log names the request by the server's own id, not ours.
+                own = response.headers.get("X-Request-Id", trace_id)
+                run.answers.append(Answer(own, response.status, time.monotonic()))
         except (aiohttp.ClientError, TimeoutError):
             # The backend is gone: this client's in-flight request has no answer.
             run.failures += 1

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from service.audit import AuditWriter, read_trace
-from service.audit.writer import append_durably, encode_event
+from service.audit import writer as writer_module
+from service.audit.writer import (
+    MAX_BATCH_EVENTS,
+    AuditUnavailable,
+    append_durably,
+    encode_event,
+)
 
 
 class CountingWriter(AuditWriter):
@@ -16,13 +26,13 @@ class CountingWriter(AuditWriter):
 
     batches = 0
 
-    def _write(self, lines: list[str]) -> None:
+    def _write(self, lines: list[str]) -> bool:
         self.batches += 1
-        super()._write(lines)
+        return super()._write(lines)
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 def no_errors(count: int) -> None:
@@ -84,7 +94,7 @@ async def test_close_writes_everything_pending(tmp_path: Path) -> None:
     assert len(lines(path)) == 10
 
 
-async def test_write_errors_are_counted_not_raised() -> None:
+async def test_write_errors_are_counted_and_fail_the_fsync_commit() -> None:
     errors: list[int] = []
     # /dev/full accepts the open and fails every write with ENOSPC.
     writer = AuditWriter(Path("/dev/full"), durability="fsync", on_write_error=errors.append)
@@ -92,18 +102,21 @@ async def test_write_errors_are_counted_not_raised() -> None:
     try:
         writer.emit("tr_" + "c" * 32, "REQUEST_START", method="GET", route="/process")
         writer.emit("tr_" + "c" * 32, "REQUEST_END", status=200)
-        await writer.commit()
+        with pytest.raises(AuditUnavailable):
+            await writer.commit()
+        assert not writer.healthy
     finally:
         await writer.close()
-    assert errors == [2]
+    assert errors[0] == 2
 
 
-async def test_app_keeps_answering_when_the_audit_log_fails(make_service: Any) -> None:
-    service = await make_service(audit_path=Path("/dev/full"))
+async def test_buffered_mode_keeps_answering_and_counts_lost_events(make_service: Any) -> None:
+    service = await make_service(audit_path=Path("/dev/full"), audit_durability="buffered")
     key = await service.issue_key("viewer")
     body = {"action": "echo", "context_id": "default", "payload": {"message": "hi"}}
     response = await service.process(key, body)
     assert response.status == 200
+    await asyncio.sleep(0.5)  # past one buffered flush
     assert service.metric("techno_audit_write_errors_total") >= 8
 
 
@@ -158,7 +171,8 @@ async def test_a_path_replaced_by_a_failing_device_counts_errors_until_restored(
         path.rename(saved)
         path.symlink_to("/dev/full")  # every write now fails with ENOSPC
         writer.emit("tr_" + "4" * 32, "REQUEST_START", method="GET", route="/process")
-        await writer.commit()
+        with pytest.raises(AuditUnavailable):
+            await writer.commit()
         assert errors == [1]
         path.unlink()
         saved.rename(path)
@@ -167,4 +181,61 @@ async def test_a_path_replaced_by_a_failing_device_counts_errors_until_restored(
     finally:
         await writer.close()
     assert errors == [1]
-    assert [e["trace_id"] for e in lines(path)] == ["tr_" + "3" * 32, "tr_" + "5" * 32]
+    written = lines(path)
+    assert [e["trace_id"] for e in written if e["event"] != "AUDIT_GAP"] == [
+        "tr_" + "3" * 32,
+        "tr_" + "5" * 32,
+    ]
+    # Where the gap is, and how many events it lost, is on record.
+    assert [e.get("lost_events") for e in written if e["event"] == "AUDIT_GAP"] == [1]
+
+
+async def test_after_a_short_write_the_next_events_are_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "audit.jsonl"
+    errors: list[int] = []
+    real_write_all = writer_module.write_all
+    calls = 0
+
+    def short_once(fd: int, data: bytes) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # half the batch reaches the file, then the disk fills
+            os.write(fd, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(writer_module, "write_all", short_once)
+    writer = AuditWriter(path, durability="fsync", on_write_error=errors.append)
+    await writer.start()
+    try:
+        writer.emit("tr_" + "6" * 32, "REQUEST_START", method="GET", route="/process")
+        writer.emit("tr_" + "6" * 32, "REQUEST_END", status=200)
+        with pytest.raises(AuditUnavailable):
+            await writer.commit()
+        after = "tr_" + "7" * 32
+        writer.emit(after, "REQUEST_START", method="GET", route="/process")
+        writer.emit(after, "REQUEST_END", status=200)
+        await writer.commit()
+    finally:
+        await writer.close()
+    assert errors == [2]
+    report = read_trace(path, after)
+    assert [e["event"] for e in report.events] == ["REQUEST_START", "REQUEST_END"]
+    assert len(report.problems) == 1  # only the torn half line of the failed batch
+
+
+@pytest.mark.parametrize("durability", ["fsync", "buffered"])
+async def test_no_event_past_the_batch_size_is_dropped(tmp_path: Path, durability: Any) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = AuditWriter(path, durability=durability, on_write_error=no_errors, flush_seconds=60)
+    await writer.start()
+    count = 3 * MAX_BATCH_EVENTS + 7
+    try:
+        for n in range(count):
+            writer.emit(f"tr_{n:032x}", "REQUEST_START", method="GET", route="/process")
+        await writer.commit()
+    finally:
+        await writer.close()
+    assert [e["trace_id"] for e in lines(path)] == [f"tr_{n:032x}" for n in range(count)]

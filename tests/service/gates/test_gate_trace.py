@@ -1,4 +1,4 @@
-"""G0: every response carries a trace id; valid caller ids are kept, others replaced."""
+"""G0: every request gets a server-made id; valid caller ids are kept apart as correlation."""
 
 from __future__ import annotations
 
@@ -13,18 +13,28 @@ TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 GENERATED = re.compile(r"^tr_[0-9a-f]{32}$")
 
 
-def test_valid_request_id_is_kept() -> None:
-    assert trace_context({"X-Request-Id": "req-12345678"}).trace_id == "req-12345678"
+def test_valid_request_id_is_kept_as_the_correlation_id() -> None:
+    context = trace_context({"X-Request-Id": "req-12345678"})
+    assert context.correlation_id == "req-12345678"
+    assert GENERATED.match(context.trace_id)
+
+
+def test_the_request_id_is_new_even_when_the_caller_reuses_one() -> None:
+    headers = {"X-Request-Id": "req-12345678"}
+    assert trace_context(headers).trace_id != trace_context(headers).trace_id
 
 
 @pytest.mark.parametrize("bad", ["short", "has space in it", "x" * 200, 'quote"inside1', ""])
-def test_invalid_request_id_is_replaced(bad: str) -> None:
-    assert GENERATED.match(trace_context({"X-Request-Id": bad}).trace_id)
+def test_invalid_request_id_is_no_correlation(bad: str) -> None:
+    context = trace_context({"X-Request-Id": bad})
+    assert GENERATED.match(context.trace_id)
+    assert context.correlation_id is None
 
 
-def test_traceparent_supplies_the_trace_id_and_is_echoed() -> None:
+def test_traceparent_supplies_the_correlation_id_and_is_echoed() -> None:
     context = trace_context({"traceparent": TRACEPARENT})
-    assert context.trace_id == "tr_4bf92f3577b34da6a3ce929d0e0e4736"
+    assert context.correlation_id == "tr_4bf92f3577b34da6a3ce929d0e0e4736"
+    assert context.trace_id != context.correlation_id
     assert context.traceparent == TRACEPARENT
 
 
@@ -61,13 +71,14 @@ async def test_every_response_carries_x_request_id(
     assert GENERATED.match(response.headers["X-Request-Id"])
 
 
-async def test_caller_ids_come_back_in_headers_and_body(service: Any) -> None:
+async def test_the_answer_names_the_servers_id_and_echoes_traceparent(service: Any) -> None:
     response = await service.client.post(
         "/process", json={}, headers={"X-Request-Id": "client-req-0001", "traceparent": TRACEPARENT}
     )
-    assert response.headers["X-Request-Id"] == "client-req-0001"
+    own = response.headers["X-Request-Id"]
+    assert GENERATED.match(own)
     assert response.headers["traceparent"] == TRACEPARENT
-    assert (await response.json())["trace_id"] == "client-req-0001"
+    assert (await response.json())["trace_id"] == own
 
 
 async def test_404_and_405_use_the_error_envelope(service: Any, expect_error: Any) -> None:
