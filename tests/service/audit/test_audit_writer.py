@@ -118,6 +118,7 @@ async def test_buffered_mode_keeps_answering_and_counts_lost_events(make_service
     assert response.status == 200
     await asyncio.sleep(0.5)  # past one buffered flush
     assert service.metric("techno_audit_write_errors_total") >= 8
+    assert (await service.client.get("/ready")).status == 200
 
 
 async def test_new_writes_start_after_a_torn_line(tmp_path: Path) -> None:
