@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from obs.catalog import Catalog, CatalogError, load_catalog
 from obs.catalog.expressions import check_expression
 from obs.catalog.fields import Where
@@ -15,6 +17,11 @@ from obs.checks import tools
 from obs.checks.coverage import coverage_errors
 from obs.checks.dashboard_lint import lint_errors
 from obs.checks.dashboard_model import model_errors
+from obs.checks.datasources import (
+    DATASOURCE_PROVISIONING,
+    datasource_errors,
+    provisioned_datasources,
+)
 from obs.checks.queries import dashboard_queries, runbook_queries, synthetic_rule_file
 from obs.generate.deploy import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG, PROMETHEUS_DRILL_CONFIG
 
@@ -108,6 +115,31 @@ def check_dashboards(root: Path, _: Catalog) -> list[str]:
     return failures
 
 
+def check_datasources(root: Path, _: Catalog) -> list[str]:
+    """Check that every dashboard datasource reference names a provisioned datasource."""
+    paths = sorted((root / DATASOURCE_PROVISIONING).glob("*.yml"))
+    if not paths:
+        return [
+            f"{DATASOURCE_PROVISIONING}/: no datasource provisioning (run `python -m obs generate`)"
+        ]
+    try:
+        provisioned = provisioned_datasources(
+            yaml.safe_load(path.read_text(encoding="utf-8")) or {} for path in paths
+        )
+    except yaml.YAMLError as exc:
+        return [f"{DATASOURCE_PROVISIONING}/: not valid YAML: {exc}"]
+    failures = []
+    for path in sorted((root / "dashboards").glob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            continue  # check_dashboards reports it
+        failures += [
+            f"dashboards/{path.name}: {e}" for e in datasource_errors(document, provisioned)
+        ]
+    return failures
+
+
 def check_coverage(root: Path, catalog: Catalog) -> list[str]:
     """Check that every alert has severity, annotations, a runbook and a promtool test."""
     return coverage_errors(root, catalog)
@@ -120,6 +152,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("amtool check-config", check_alertmanager_config),
     ("PromQL of dashboards and runbooks", check_queries),
     ("dashboards against Grafana's model", check_dashboards),
+    ("dashboard datasources are provisioned", check_datasources),
     ("alert labels, annotations, runbooks and tests", check_coverage),
 )
 

@@ -44,6 +44,7 @@ def test_every_check_passes_on_the_generated_tree(
         "ok   amtool check-config",
         "ok   PromQL of dashboards and runbooks",
         "ok   dashboards against Grafana's model",
+        "ok   dashboard datasources are provisioned",
     ):
         assert line in out
 
@@ -70,6 +71,20 @@ def test_a_broken_alertmanager_config_fails_amtool(tree: Path) -> None:
     )
     failures = _failures(tree)["amtool check-config"]
     assert failures and "deploy/alertmanager/alertmanager.yml" in failures[0]
+
+
+def test_a_dashboard_on_an_unprovisioned_datasource_names_dashboard_panel_and_uid(
+    tree: Path,
+) -> None:
+    path = tree / "dashboards/techno-overview.json"
+    text = path.read_text()
+    path.write_text(text.replace('"${datasource}"', '"gone-prometheus"', 1), encoding="utf-8")
+    failures = _failures(tree)["dashboard datasources are provisioned"]
+    assert len(failures) == 1
+    assert failures[0].startswith(
+        "dashboards/techno-overview.json: dashboard 'techno-overview' panel"
+    )
+    assert "datasource uid 'gone-prometheus' is not provisioned" in failures[0]
 
 
 def test_a_broken_prometheus_config_fails_promtool(tree: Path) -> None:
