@@ -183,12 +183,9 @@ class StackSpec:
         files["grafana.ini"] = ini
         notes += ini_notes
         provisioning = tree.grafana_dir / "provisioning"
-        for path in tree.files(provisioning / "datasources", "*.yml", GRAFANA):
-            config, more = rewrite_grafana_datasources(
-                load_yaml(path, GRAFANA), file=tree.relative(path), addresses=addresses
-            )
-            files[f"provisioning/datasources/{path.name}"] = _dump(config)
-            notes += more
+        datasources = self.grafana_datasources(addresses)
+        files.update(datasources.files)
+        notes += datasources.rewrites
         for path in tree.files(provisioning / "dashboards", "*.yml", GRAFANA):
             config, more = rewrite_grafana_dashboards(
                 load_yaml(path, GRAFANA),
@@ -196,6 +193,20 @@ class StackSpec:
                 dashboards_dir=placement.artifact_root / tree.relative(tree.dashboards_dir),
             )
             files[f"provisioning/dashboards/{path.name}"] = _dump(config)
+            notes += more
+        return Rendered(files, notes)
+
+    def grafana_datasources(self, addresses: AddressMap) -> Rendered:
+        """Render the datasource provisioning Grafana loads (no Grafana needs to run)."""
+        tree = self.artifacts
+        files: dict[str, str] = {}
+        notes: list[Rewrite] = []
+        directory = tree.grafana_dir / "provisioning" / "datasources"
+        for path in tree.files(directory, "*.yml", GRAFANA):
+            config, more = rewrite_grafana_datasources(
+                load_yaml(path, GRAFANA), file=tree.relative(path), addresses=addresses
+            )
+            files[f"provisioning/datasources/{path.name}"] = _dump(config)
             notes += more
         return Rendered(files, notes)
 

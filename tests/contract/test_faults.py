@@ -163,6 +163,19 @@ def test_dashboard_query_on_missing_metric_fails_dashboards(tree: Path) -> None:
     assert "techno-overview" in message
 
 
+def test_dashboard_on_unprovisioned_datasource_fails_dashboards(tree: Path) -> None:
+    edit(
+        tree / "dashboards" / "techno-overview.json",
+        lambda t: t.replace('"uid": "${datasource}"', '"uid": "gone-prometheus"', 1),
+    )
+    run = run_contract(tree, "-k", "dashboards", scale=0.3)
+    assert run.code != 0
+    assert run.part("dashboards")["status"] == "FAILED"
+    message = run.failure_messages("dashboards")
+    assert "dashboard 'techno-overview' panel" in message
+    assert "datasource uid 'gone-prometheus' is not provisioned" in message
+
+
 def test_alertmanager_config_error_stops_alertmanager(tree: Path) -> None:
     edit(
         tree / "deploy" / "alertmanager" / "alertmanager.yml",
