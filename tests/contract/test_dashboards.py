@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from contract.checks.dashboards import DashboardError, panel_queries, resolve, variable_values
+from contract.checks.dashboards import (
+    DashboardError,
+    load_dashboard,
+    panel_queries,
+    resolve,
+    variable_values,
+)
 
 
 def dashboard(
@@ -75,3 +82,23 @@ def test_panel_queries_descend_into_rows_and_name_the_panel_on_error() -> None:
     broken = {"title": "Broken", "targets": [{"refId": "C", "expr": 'up{job="$job"}'}]}
     with pytest.raises(DashboardError, match="panel 'Broken' target C"):
         panel_queries(dashboard(broken))
+
+
+def test_a_variable_with_no_value_and_no_option_is_named() -> None:
+    variable = {"name": "route", "type": "custom", "current": {}, "options": []}
+    with pytest.raises(DashboardError, match=r"variable 'route' \(custom\) has no current value"):
+        variable_values(dashboard(variables=[variable]))
+
+
+def test_a_dashboard_file_must_be_a_json_object(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"uid": ', encoding="utf-8")
+    with pytest.raises(DashboardError, match=r"broken\.json: not valid JSON"):
+        load_dashboard(broken)
+    listing = tmp_path / "list.json"
+    listing.write_text("[]", encoding="utf-8")
+    with pytest.raises(DashboardError, match="must be a JSON object"):
+        load_dashboard(listing)
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text('{"dashboard": {"uid": "techno-slo"}}', encoding="utf-8")
+    assert load_dashboard(wrapped) == {"uid": "techno-slo"}
