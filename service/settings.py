@@ -59,6 +59,10 @@ class Settings:
         default=DEFAULT_ACTION_MATRIX, metadata={"env": "TECHNO_ACTION_MATRIX"}
     )
     max_body_bytes: int = field(default=65536, metadata={"env": "TECHNO_MAX_BODY_BYTES"})
+    # How long reading one request body may take: a trickled body is cut off with 408.
+    body_read_timeout_seconds: float = field(
+        default=10.0, metadata={"env": "TECHNO_BODY_READ_TIMEOUT_SECONDS"}
+    )
     executor_timeout_seconds: float = field(
         default=5.0, metadata={"env": "TECHNO_EXECUTOR_TIMEOUT_SECONDS"}
     )
@@ -178,6 +182,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "rate_limit_redis_url": _parse_str,
     "action_matrix_path": _parse_path,
     "max_body_bytes": _parse_int,
+    "body_read_timeout_seconds": _parse_float,
     "executor_timeout_seconds": _parse_float,
     "session_ttl_seconds": _parse_int,
     "tls_cert": _parse_path,
@@ -219,6 +224,11 @@ def _validate(s: Settings) -> None:
         _in_range(s.max_body_bytes, 64, 16 * 1024 * 1024),
         "max_body_bytes",
         f"must be 64-16777216, got {s.max_body_bytes}",
+    )
+    _check(
+        _in_range(s.body_read_timeout_seconds, 0.001, 300.0),
+        "body_read_timeout_seconds",
+        f"must be 0.001-300 seconds, got {s.body_read_timeout_seconds}",
     )
     _check(
         _in_range(s.executor_timeout_seconds, 0.001, 300.0),

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from service.http.app import create_app
+from service.http.wire import harden_aiohttp
 from service.settings import EventLoop, Settings, redact_url
 
 # No headers and no body: the access log can never carry a key or a payload.
@@ -81,6 +82,7 @@ def run_serve(settings: Settings) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiohttp.server").addFilter(MalformedRequestFilter())
+    harden_aiohttp()
     try:
         context = tls_context(settings)
     except (OSError, ssl.SSLError) as exc:

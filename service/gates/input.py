@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,8 +53,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice: a proxy and we could read different values."""
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                # Bounded and escaped: the name is the caller's text.
+                raise DuplicateKey(f"duplicate key {json.dumps(name[:64])}")
+            seen.add(name)
+    return document
+
+
 # One decoder: json.loads with any argument builds a new decoder per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_object)
 
 
 class InputGate:
@@ -65,8 +82,10 @@ class InputGate:
         max_body_bytes: int,
         contexts: tuple[str, ...],
         payload_validators: Mapping[str, SchemaCheck],
+        body_read_timeout_seconds: float = 10.0,
     ) -> None:
         self._max_body_bytes = max_body_bytes
+        self._read_timeout = body_read_timeout_seconds
         self._too_large = _deny(
             413, "PAYLOAD_TOO_LARGE", f"the body must be at most {max_body_bytes} bytes"
         )
@@ -84,9 +103,15 @@ class InputGate:
         if request.content_type != JSON_CONTENT_TYPE:
             return UNSUPPORTED_MEDIA_TYPE
         try:
-            body = await request.read()
+            # A trickled body must not hold the connection (and its memory) open.
+            async with asyncio.timeout(self._read_timeout):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._too_large
+        except TimeoutError:
+            # Not a gate decision about the request but a client that failed to
+            # send it: answered 408 REQUEST_TIMEOUT, recorded in REQUEST_END.
+            raise web.HTTPRequestTimeout() from None
         if len(body) > self._max_body_bytes:
             return self._too_large
         try:
@@ -143,4 +168,4 @@ def _where(exc: ValueError) -> str:
         return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
     if isinstance(exc, UnicodeDecodeError):
         return f"invalid UTF-8 at byte {exc.start}"
-    return str(exc)
+    return str(exc)  # DuplicateKey names the key

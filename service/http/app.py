@@ -87,6 +87,7 @@ def create_app(
     actions = bind_actions(matrix, executor_registry, metrics.executor_ids)
     input_gate = InputGate(
         max_body_bytes=settings.max_body_bytes,
+        body_read_timeout_seconds=settings.body_read_timeout_seconds,
         contexts=matrix.contexts,
         payload_validators={name: bound.payload_validator for name, bound in actions.items()},
     )

@@ -46,6 +46,9 @@ def observe_route(metrics: ServiceMetrics, route: str, handler: RouteHandler) ->
             response = _envelope_for(exc, trace_id)
         finally:
             in_flight.dec()
+        if response.status == 408:
+            # The rest of a trickled body may still come: drop the connection.
+            response.force_close()
         headers = response.headers
         headers[REQUEST_ID_HEADER] = trace_id
         if trace.traceparent is not None:

@@ -32,11 +32,13 @@ _GATED_ERRORS: dict[int, tuple[str, ...]] = {
     403: ("ACTION_FORBIDDEN",),
     429: ("RATE_LIMITED",),
     500: ("INTERNAL_ERROR",),
-    # RATE_LIMIT_UNAVAILABLE only when TECHNO_RATE_LIMIT_REDIS_URL is set.
-    503: ("STORAGE_UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE"),
+    # RATE_LIMIT_UNAVAILABLE only when TECHNO_RATE_LIMIT_REDIS_URL is set;
+    # AUDIT_UNAVAILABLE only with fsync audit durability.
+    503: ("STORAGE_UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE", "AUDIT_UNAVAILABLE"),
 }
 _BODY_ERRORS: dict[int, tuple[str, ...]] = {
     400: ("INVALID_JSON",),
+    408: ("REQUEST_TIMEOUT",),
     413: ("PAYLOAD_TOO_LARGE",),
     415: ("UNSUPPORTED_MEDIA_TYPE",),
     422: ("SCHEMA_VIOLATION", "UNSAFE_STRING"),
@@ -90,10 +92,10 @@ def build_openapi(
             "/ready": {
                 "get": _operation(
                     "ready",
-                    "Readiness: the key store (and the shared rate limit store, when "
-                    "configured) answers.",
+                    "Readiness: the key store answers, the audit log takes writes (fsync "
+                    "durability), and the shared rate limit store answers when configured.",
                     {"200": _json("Ready.", _STATUS)},
-                    {503: ("STORAGE_UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE")},
+                    {503: ("STORAGE_UNAVAILABLE", "AUDIT_UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE")},
                 )
             },
             "/metrics": {

@@ -230,6 +230,26 @@ def test_a_malformed_request_is_logged_as_one_line_without_its_headers(tmp_path:
     assert "sec\x00ret" not in log and "ret\r" not in log
 
 
+def test_malformed_http_is_answered_without_its_bytes_or_a_version_banner(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {**os.environ, "TECHNO_DATA_DIR": str(tmp_path / "var"), "TECHNO_PORT": str(port)}
+    with serving(env):
+        bad = _send_raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Probe: evil\x01bytes\r\n\r\n")
+        bad_method = _send_raw(port, b"G<script>T / HTTP/1.1\r\nHost: x\r\n\r\n")
+        good = _send_raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    for answer in (bad, bad_method):
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer
+        assert b"evil" not in answer and b"script" not in answer, answer
+        assert json.loads(body)["reason_codes"] == ["MALFORMED_REQUEST"]
+    for answer in (bad, good):
+        head = answer.partition(b"\r\n\r\n")[0].lower()
+        assert b"aiohttp" not in head and b"python/" not in head, head
+        assert b"\r\nserver: techno-ops" in head
+
+
 def _send_raw(port: int, request: bytes) -> bytes:
     """Send raw bytes once the server listens; return its first answer."""
     deadline = time.monotonic() + 15

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service.credentials import key_verifier
 from service.credentials.key_verifier import KeyVerifier
 from service.credentials.keys import create_key
 from service.storage import SqliteKeyStore
@@ -66,3 +67,18 @@ async def test_unknown_ids_are_cached_negatively(store: CountingStore) -> None:
     for _ in range(3):
         assert await verifier.verify(unknown) is None
     assert store.key_reads == 1
+
+
+async def test_a_flood_of_unknown_ids_never_evicts_a_real_key(
+    store: CountingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(key_verifier, "MAX_CACHED_UNKNOWN", 50)
+    monkeypatch.setattr(key_verifier, "MAX_CACHED_KEYS", 50)
+    issued = await create_key(store, role="viewer")
+    verifier = KeyVerifier(store, recheck_seconds=3600)
+    assert await verifier.verify(issued.api_key) is not None
+    for n in range(200):  # four times over both bounds
+        assert await verifier.verify(f"key_{n:016x}." + "A" * 43) is None
+    reads = store.key_reads
+    assert await verifier.verify(issued.api_key) is not None
+    assert store.key_reads == reads, "the real key was evicted by made-up ids"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.gates.json_safety import MAX_DEPTH, MAX_KEY_CHARS, MAX_STRING_CHARS
+from service.gates.json_safety import MAX_DEPTH, MAX_KEY_CHARS, MAX_STRING_CHARS, find_unsafe
 
 JSON = "application/json"
 
@@ -201,3 +201,33 @@ async def test_raw_non_ascii_text_is_accepted(service: Any) -> None:
     response = await post_raw(service, key, raw.encode("utf-8"), JSON)
     assert response.status == 200
     assert (await response.json())["result"]["message"] == "grüße ☃ 東京"
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["fast-scan", "full-scan"])
+@pytest.mark.parametrize(("opener", "closer"), [("[", "]"), ('{"k":', "}")], ids=["list", "object"])
+def test_the_depth_limit_is_exact(escaped: bool, opener: str, closer: str) -> None:
+    # A \u escape forces the walk that checks every string, so both paths are held.
+    leaf = "\\u0041" if escaped else "A"
+    for levels, allowed in ((MAX_DEPTH, True), (MAX_DEPTH + 1, False)):
+        source = opener * levels + f'"{leaf}"' + closer * levels
+        document = json.loads(source)
+        assert (find_unsafe(document, source) is None) is allowed, levels
+        assert (find_unsafe(document) is None) is allowed, levels
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        (b'{"action":"echo","action":"chat","context_id":"default","payload":{}}', '"action"'),
+        (
+            b'{"action":"echo","context_id":"default","payload":{"message":"a","message":"b"}}',
+            '"message"',
+        ),
+    ],
+)
+async def test_duplicate_keys_are_400_naming_the_key(
+    service: Any, expect_error: Any, body: bytes, key: str
+) -> None:
+    api_key = await service.issue_key()
+    answer = await expect_error(await post_raw(service, api_key, body, JSON), 400, "INVALID_JSON")
+    assert f"duplicate key {key}" in answer["message"]

@@ -15,6 +15,10 @@ UNPROVOKABLE = {("500", "INTERNAL_ERROR")}
 # Needs a shared rate limit store that stops answering: proven against a real
 # Redis by test_gate_rate_limit_redis.py::test_an_unreachable_redis_answers_as_documented.
 NEEDS_REDIS = {("503", "RATE_LIMIT_UNAVAILABLE")}
+# A failing audit disk and a trickling client, each proven on its own: by
+# tests/service/audit/test_audit_trail.py (fsync fails closed) and
+# tests/service/gates/test_body_deadline.py (408 on a trickled body).
+ELSEWHERE = {("503", "AUDIT_UNAVAILABLE"), ("408", "REQUEST_TIMEOUT")}
 
 
 async def fetch_document(service: Any) -> dict[str, Any]:
@@ -105,7 +109,7 @@ class Conformance:
             for reason in response.get("x-reason-codes", ["OK"])
         }
         done = {(s, r) for p, m, s, r in self.seen if (p, m) == (path, method)}
-        return expected - done - UNPROVOKABLE - self.proven_elsewhere
+        return expected - done - UNPROVOKABLE - ELSEWHERE - self.proven_elsewhere
 
 
 async def test_process_answers_exactly_as_documented(make_service: Any, scripted: Any) -> None:
