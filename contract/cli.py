@@ -22,6 +22,7 @@ from contract.artifacts import ArtifactTree
 from contract.context import RunContext
 from contract.errors import HarnessError
 from contract.evidence import Evidence, default_evidence_dir
+from contract.leftovers import stop_leftovers
 from contract.plugin import ContractPlugin
 from contract.progress import Progress
 from contract.redact import Redactor
@@ -180,6 +181,7 @@ def run_contract(options: Options) -> int:
     pytest_code = 1
     try:
         with _interrupt_on_termination():
+            stop_leftovers(lambda message: progress.say("cleanup", message))
             catalog = load_catalog(options.catalog)
             tree = ArtifactTree(options.artifacts)
             spec = build_stack_spec(tree, include_grafana=GRAFANA not in options.skip)

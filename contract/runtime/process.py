@@ -13,6 +13,7 @@ from typing import IO
 
 from contract.errors import HarnessError
 from contract.evidence import Evidence
+from contract.leftovers import marker_env
 from contract.ports import LOOPBACK, ensure_port_free, free_port
 from contract.progress import Progress
 from contract.runtime.base import Component, Launch
@@ -65,6 +66,7 @@ class ProcessComponent(Component):
         """Return the environment the process runs with (the harness's own TECHNO_* removed)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("TECHNO_")}
         env.update(self.launch.env)
+        env.update(marker_env())  # lets a later run stop us if this harness dies unclean
         return env
 
     def _spawn(self) -> None:
