@@ -115,23 +115,20 @@ def _loaded_datasources(run: RunContext) -> tuple[list[Datasource], str]:
     evidence = run.stack.evidence
     if run.stack.spec.has(GRAFANA):
         # Exactly what the stack wrote for Grafana to load.
-        paths = sorted(evidence.path("configs/grafana/provisioning/datasources").glob("*.yml"))
-        texts = {
-            f"configs/grafana/provisioning/datasources/{p.name}": p.read_text(encoding="utf-8")
-            for p in paths
-        }
+        where = "configs/grafana/provisioning/datasources"
+        paths = sorted(evidence.path(where).glob("*.yml"))
+        texts = {f"{where}/{p.name}": p.read_text(encoding="utf-8") for p in paths}
     else:
         # Grafana is not run: render its provisioning for this stack, through the same rewrite.
         prometheus = run.stack.spec.component(PROMETHEUS)
         netloc = urlsplit(run.stack.url(PROMETHEUS)).netloc
         rendered = run.stack.spec.grafana_datasources(AddressMap({prometheus.default_port: netloc}))
+        where = "dashboards/provisioning/datasources"
         texts = {f"dashboards/{name}": text for name, text in rendered.files.items()}
         for relative, text in texts.items():
             evidence.write_text(relative, text)
     if not texts:
-        violation(
-            GRAFANA, "datasource provisioning", "no datasource provisioning file was rendered"
-        )
+        violation(GRAFANA, "datasource provisioning", f"no provisioning file in {where}")
     configs = [yaml.safe_load(text) or {} for text in texts.values()]
     return provisioned_datasources(configs), ", ".join(texts)
 
