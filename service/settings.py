@@ -63,6 +63,12 @@ class Settings:
     body_read_timeout_seconds: float = field(
         default=10.0, metadata={"env": "TECHNO_BODY_READ_TIMEOUT_SECONDS"}
     )
+    # Requests without a valid credential, per client address.
+    unauthenticated_per_minute: int = field(
+        default=60, metadata={"env": "TECHNO_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE"}
+    )
+    # Proxies whose X-Forwarded-For names the client (IPs or CIDRs); none by default.
+    trusted_proxies: tuple[str, ...] = field(default=(), metadata={"env": "TECHNO_TRUSTED_PROXIES"})
     executor_timeout_seconds: float = field(
         default=5.0, metadata={"env": "TECHNO_EXECUTOR_TIMEOUT_SECONDS"}
     )
@@ -170,6 +176,16 @@ def _parse_str(var: str, raw: str) -> str:
     return raw
 
 
+def _parse_networks(var: str, raw: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(var, f"not an IP address or CIDR: {network!r}") from None
+    return networks
+
+
 _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "mode": _parse_choice(MODES),
     "host": _parse_str,
@@ -183,6 +199,8 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "action_matrix_path": _parse_path,
     "max_body_bytes": _parse_int,
     "body_read_timeout_seconds": _parse_float,
+    "unauthenticated_per_minute": _parse_int,
+    "trusted_proxies": _parse_networks,
     "executor_timeout_seconds": _parse_float,
     "session_ttl_seconds": _parse_int,
     "tls_cert": _parse_path,
@@ -229,6 +247,11 @@ def _validate(s: Settings) -> None:
         _in_range(s.body_read_timeout_seconds, 0.001, 300.0),
         "body_read_timeout_seconds",
         f"must be 0.001-300 seconds, got {s.body_read_timeout_seconds}",
+    )
+    _check(
+        _in_range(s.unauthenticated_per_minute, 1, 1_000_000),
+        "unauthenticated_per_minute",
+        f"must be 1-1000000, got {s.unauthenticated_per_minute}",
     )
     _check(
         _in_range(s.executor_timeout_seconds, 0.001, 300.0),

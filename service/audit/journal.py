@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from service.audit.denials import DenialSummary
 from service.audit.writer import MAX_CACHED_TAILS, AuditClock, AuditWriter, EventEncoder
 
 RequestOutcome = Literal["success", "denied", "failed"]
@@ -54,6 +55,7 @@ class RequestRecord:
         "_lines",
         "ended",
         "session_id",
+        "source",
         "started",
         "trace_id",
     )
@@ -71,6 +73,9 @@ class RequestRecord:
         self.trace_id = trace_id
         # Set once a session token authenticates the request: its events then name it.
         self.session_id: str | None = None
+        # Set when no valid credential was presented: the client address, whose
+        # refusals are summarised instead of each written and synced.
+        self.source: str | None = None
         self.ended = False
         self._head = '{"trace_id":' + json.dumps(trace_id) + ',"ts_utc":"'
         tail = journal.tails.get("REQUEST_START", ("method", "route"), (method, route))
@@ -131,7 +136,12 @@ class RequestRecord:
             f'"outcome":"{outcome}","reason_codes":[{codes}],"duration_ms":{duration_ms!r}'
             f"{session}}}\n"
         )
-        audit = self._journal.audit
+        journal = self._journal
+        audit = journal.audit
+        if self.source is not None and outcome == "denied":
+            reason = reason_codes[0] if reason_codes else ""
+            if not journal.denials.write_in_full(self.source, reason, status, self.trace_id):
+                return  # counted in its source's DENIALS_SUMMARISED: no write, no fsync
         audit.append("".join(self._lines), len(self._lines))
         if audit.durability == "fsync":  # buffered mode never waits: skip the call
             await audit.commit()
@@ -140,11 +150,12 @@ class RequestRecord:
 class RequestJournal:
     """Start a RequestRecord per gated request; the record honours the audit durability."""
 
-    def __init__(self, audit: AuditWriter) -> None:
+    def __init__(self, audit: AuditWriter, denials: DenialSummary | None = None) -> None:
         self.audit = audit
         self.clock: AuditClock = audit.clock
         self.encoder = EventEncoder(self.clock)
         self.tails = _Tails()
+        self.denials = DenialSummary(audit) if denials is None else denials
 
     def start(
         self, trace_id: str, method: str, route: str, correlation_id: str | None = None

@@ -203,6 +203,10 @@ class AuditWriter:
         if self._pending_events >= MAX_BATCH_EVENTS:
             self._wakeup.set()
 
+    def write_soon(self) -> None:
+        """Have the writer write what is queued now, without anyone waiting for it."""
+        self._wakeup.set()
+
     async def commit(self) -> None:
         """In fsync mode, wait until every event emitted so far is on disk.
 

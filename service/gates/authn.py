@@ -65,6 +65,11 @@ class AuthnGate:
         # caller learns nothing about which key or session ids exist.
         return INVALID if principal is None else principal
 
+    def knows(self, headers: Mapping[str, str]) -> bool:
+        """Return True if the request presents a key already verified as real (no lookup)."""
+        presented = _presented_key(headers)
+        return not isinstance(presented, Deny) and self._verifier.knows(presented)
+
 
 def _presented_key(headers: Mapping[str, str]) -> str | Deny:
     api_key = headers.get(API_KEY_HEADER, "").strip()

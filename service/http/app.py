@@ -12,12 +12,14 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 
 from obs.catalog import Catalog, load_catalog
 from service.audit import AuditWriter
+from service.audit.denials import MAX_TRACKED_SOURCES
 from service.audit.journal import RequestJournal
 from service.credentials.key_verifier import KeyVerifier
 from service.credentials.session_verifier import SessionVerifier
 from service.executors.registry import ExecutorConfig, ExecutorRegistry, build_executor_registry
 from service.gates.authn import AuthnGate
 from service.gates.authz import AuthzGate
+from service.gates.client_address import ClientAddresses
 from service.gates.input import InputGate
 from service.gates.rate_limit import RateLimitGate
 from service.gates.rate_limit_redis import UNAVAILABLE_REASON, RedisRateLimitGate, connect
@@ -30,7 +32,7 @@ from service.http.responses import error_response, json_response
 from service.http.session_api import CURRENT_SESSION_ROUTE, SESSIONS_ROUTE, SessionApi
 from service.http.state import ADMIN, AUDIT, METRICS, OPENAPI, PIPELINE, SESSIONS, SETTINGS, STORE
 from service.metrics import ServiceMetrics
-from service.pipeline.access import AccessGates, DecisionRecorder
+from service.pipeline.access import AccessGates, AnonymousLimit, DecisionRecorder
 from service.pipeline.actions import bind_actions
 from service.pipeline.matrix import load_matrix
 from service.pipeline.process import PROCESS_ROUTE, Pipeline
@@ -64,6 +66,12 @@ def rate_limit_gate(settings: Settings) -> RateLimitGate | RedisRateLimitGate:
     if url is None:
         return RateLimitGate(settings.rate_limit_per_minute)
     return RedisRateLimitGate(connect(url), settings.rate_limit_per_minute, url=url)
+
+
+def anonymous_limit(settings: Settings) -> AnonymousLimit:
+    """Return the per-client-address budget for requests without a valid credential."""
+    buckets = RateLimitGate(settings.unauthenticated_per_minute, max_buckets=MAX_TRACKED_SOURCES)
+    return AnonymousLimit(buckets, ClientAddresses(settings.trusted_proxies))
 
 
 def create_app(
@@ -108,6 +116,7 @@ def create_app(
             on_write_error=metrics.count_audit_write_errors,
         )
         rate_limit = rate_limit_gate(settings)
+        journal: RequestJournal | None = None
         try:
             await audit.start()
             if isinstance(rate_limit, RedisRateLimitGate):
@@ -119,6 +128,7 @@ def create_app(
                 AuthnGate(verifier, sessions),
                 rate_limit,
                 DecisionRecorder(metrics),
+                anonymous_limit(settings),
             )
             routes = GatedRoutes(access, journal)
             app[STORE] = store
@@ -155,6 +165,8 @@ def create_app(
                 await executor_registry.close()
             finally:
                 try:
+                    if journal is not None:
+                        journal.denials.flush()
                     await audit.close()
                 finally:
                     await store.close()

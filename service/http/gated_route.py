@@ -40,7 +40,7 @@ class GatedRoutes:
         """Admit the caller, authorize it when a check is given, then run `work`."""
         record = self._journal.start(trace_id, request.method, route, request.get(CORRELATION_ID))
         try:
-            principal = await self._access.admit(request.headers, record)
+            principal = await self._access.admit(request.headers, record, request.remote)
             if not isinstance(principal, Deny) and authorize is not None:
                 forbidden = authorize(principal)
                 if forbidden is None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import get_args
 
 from service.audit.journal import RequestRecord
 from service.credentials.key_verifier import Principal
 from service.gates import ALLOW_REASON, Deny, GateName
 from service.gates.authn import AuthnGate
+from service.gates.client_address import ClientAddresses
 from service.gates.rate_limit import RateLimitGate
 from service.gates.rate_limit_redis import RateLimitUnavailable, RedisRateLimitGate
 from service.metrics import ServiceMetrics
@@ -34,25 +36,56 @@ class DecisionRecorder:
         record.decision(deny.gate, "DENY", deny.reason, key_id)
 
 
+@dataclass(frozen=True)
+class AnonymousLimit:
+    """The per-client-address budget for requests without a valid credential."""
+
+    buckets: RateLimitGate
+    addresses: ClientAddresses
+
+
 class AccessGates:
-    """Authenticate (G1) then rate-limit (G2) a request, recording both decisions."""
+    """Authenticate (G1) then rate-limit (G2) a request, recording both decisions.
+
+    With an AnonymousLimit, requests that present no valid credential spend
+    their client address's budget; once it is spent they get 429 and, unless
+    they carry a key already known to be real, skip authentication altogether.
+    """
 
     def __init__(
         self,
         authn: AuthnGate,
         rate_limit: RateLimitGate | RedisRateLimitGate,
         recorder: DecisionRecorder,
+        anonymous: AnonymousLimit | None = None,
     ) -> None:
         self._authn = authn
         self._rate_limit = rate_limit
         self.recorder = recorder
+        self._anonymous = anonymous
 
-    async def admit(self, headers: Mapping[str, str], record: RequestRecord) -> Principal | Deny:
+    async def admit(
+        self, headers: Mapping[str, str], record: RequestRecord, peer: str | None = None
+    ) -> Principal | Deny:
         """Return the caller's principal, or the first gate's Deny (only headers are read)."""
+        anonymous = self._anonymous
+        source = None
+        if anonymous is not None:
+            source = anonymous.addresses.of(peer, headers)
+            # Over budget: refused before any key lookup or hash.
+            if anonymous.buckets.exhausted(source) and not self._authn.knows(headers):
+                limited = self._spend(record, source)
+                if limited is not None:
+                    return limited
         principal = await self._authn.check(headers)
         if isinstance(principal, Deny):
+            if source is not None:
+                limited = self._spend(record, source)
+                if limited is not None:
+                    return limited
             self.recorder.deny(record, principal, None)
             return principal
+        record.source = None  # authenticated after all: audited as usual
         record.session_id = principal.session_id
         self.recorder.allow(record, "authn", principal.key_id)
         rate_limit = self._rate_limit
@@ -71,3 +104,12 @@ class AccessGates:
             return limited
         self.recorder.allow(record, "rate_limit", principal.key_id)
         return principal
+
+    def _spend(self, record: RequestRecord, source: str) -> Deny | None:
+        """Spend one of `source`'s anonymous tokens; the 429 (recorded) once none is left."""
+        assert self._anonymous is not None
+        record.source = source
+        limited = self._anonymous.buckets.check(source)
+        if limited is not None:
+            self.recorder.deny(record, limited, None)
+        return limited

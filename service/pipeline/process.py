@@ -54,7 +54,7 @@ class Pipeline:
             trace_id, request.method, PROCESS_ROUTE, request.get(CORRELATION_ID)
         )
         try:
-            principal = await self._access.admit(request.headers, record)
+            principal = await self._access.admit(request.headers, record, request.remote)
             if isinstance(principal, Deny):
                 return await self._blocked(record, principal)
             key_id = principal.key_id

@@ -113,3 +113,12 @@ def test_overrides_are_validated_too() -> None:
 def test_llm_api_key_is_kept_out_of_repr() -> None:
     settings = Settings.from_env({"TECHNO_LLM_API_KEY": "sk-very-secret"})
     assert "sk-very-secret" not in repr(settings)
+
+
+def test_trusted_proxies_are_addresses_or_cidrs() -> None:
+    settings = Settings.from_env({"TECHNO_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"})
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.1")
+    with pytest.raises(SettingsError, match="TECHNO_TRUSTED_PROXIES: not an IP address or CIDR"):
+        Settings.from_env({"TECHNO_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"})
+    with pytest.raises(SettingsError, match="TECHNO_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE"):
+        Settings.from_env({"TECHNO_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE": "0"})

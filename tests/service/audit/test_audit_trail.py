@@ -26,7 +26,9 @@ async def test_a_reused_caller_id_never_merges_two_requests(
 ) -> None:
     key = await service.issue_key("viewer")
     first = await service.process(key, ECHO, **{"X-Request-Id": "client-req-0001"})
-    second = await service.process(None, ECHO, **{"X-Request-Id": "client-req-0001"})
+    second = await service.process(
+        key, {**ECHO, "action": "nope"}, **{"X-Request-Id": "client-req-0001"}
+    )
     ids = [first.headers["X-Request-Id"], second.headers["X-Request-Id"]]
     assert all(GENERATED.match(i) for i in ids) and ids[0] != ids[1]
     assert (await second.json())["trace_id"] == ids[1]
@@ -38,7 +40,7 @@ async def test_a_reused_caller_id_never_merges_two_requests(
     monkeypatch.setenv("TECHNO_AUDIT_PATH", str(service.settings.resolved_audit_path))
     assert main(["audit", ids[1]]) == 0
     own = capsys.readouterr().out.splitlines()
-    assert len(own) == len(by_trace(service, ids[1])) == 3  # start, authn deny, end: no merge
+    assert len(own) == len(by_trace(service, ids[1])) == 5  # start, authn, limit, input, end
     assert main(["audit", "client-req-0001"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out.count(f"request {ids[0]}") == 1 and out.count(f"request {ids[1]}") == 1
