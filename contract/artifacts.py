@@ -24,6 +24,14 @@ class ArtifactTree:
         return self.root / "deploy" / "prometheus" / "prometheus.yml"
 
     @property
+    def prometheus_drill_config(self) -> Path:
+        return self.root / "deploy" / "prometheus" / "prometheus-drill.yml"
+
+    @property
+    def drill_alerts_dir(self) -> Path:
+        return self.root / "alerts" / "drill"
+
+    @property
     def alertmanager_config(self) -> Path:
         return self.root / "deploy" / "alertmanager" / "alertmanager.yml"
 
@@ -80,10 +88,14 @@ def load_yaml(path: Path, component: str) -> dict[str, Any]:
     return data
 
 
-def rule_groups(tree: ArtifactTree) -> dict[str, list[dict[str, Any]]]:
-    """Return every generated rule group name → its rules, across alerts/*.yml."""
+def rule_groups(tree: ArtifactTree, *, drill: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Return every generated rule group name → its rules, across alerts/*.yml.
+
+    With drill, the time-scaled copy under alerts/drill/ instead.
+    """
     groups: dict[str, list[dict[str, Any]]] = {}
-    for path in tree.alert_files():
+    files = tree.files(tree.drill_alerts_dir, "*.yml", "alerts") if drill else tree.alert_files()
+    for path in files:
         for group in load_yaml(path, "alerts").get("groups") or []:
             groups[str(group["name"])] = list(group.get("rules") or [])
     return groups

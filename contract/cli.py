@@ -20,6 +20,7 @@ import pytest
 
 from contract.artifacts import ArtifactTree
 from contract.context import RunContext
+from contract.drill.budget import drill_budget
 from contract.errors import HarnessError
 from contract.evidence import Evidence, default_evidence_dir
 from contract.leftovers import stop_leftovers
@@ -29,6 +30,7 @@ from contract.redact import Redactor
 from contract.runtime import RUNTIMES, make_runtime
 from contract.spec import GRAFANA, build_stack_spec
 from contract.stack import Stack
+from contract.steps.alerts import drill_summary
 from contract.summary import PARTS, RunSummary, exit_code_for, judge_parts, render_markdown
 from contract.timings import Timings
 from obs.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
@@ -38,6 +40,8 @@ FEATURES_MODULE = PACKAGE_DIR / "features" / "test_contract.py"
 STEP_PLUGINS = tuple(f"contract.steps.{name}" for name in ("common", *PARTS))
 FAULT_TESTS_DIR = PACKAGE_DIR.parent / "tests" / "contract"
 READY_TIMEOUT_SECONDS = 30.0
+# The whole fire drill must fit in this (seconds), or the run is refused before it starts.
+DEFAULT_DRILL_BUDGET_SECONDS = 240.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Options:
     timeout_scale: float
     faults: bool
     pytest_args: tuple[str, ...]
+    drill: frozenset[str] = frozenset()
+    drill_budget: float = DEFAULT_DRILL_BUDGET_SECONDS
 
 
 def default_artifact_root() -> Path:
@@ -107,9 +113,25 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--faults", action="store_true", help="run the fault-injection tests of the suite instead"
     )
+    parser.add_argument(
+        "--drill",
+        action="append",
+        default=[],
+        metavar="ALERT_OR_CONDITION",
+        help="drill only these alerts (or conditions); the others are reported NOT VERIFIED",
+    )
+    parser.add_argument(
+        "--drill-budget",
+        type=float,
+        default=DEFAULT_DRILL_BUDGET_SECONDS,
+        metavar="SECONDS",
+        help="refuse a run whose fire drill cannot finish within this many seconds",
+    )
     args = parser.parse_args(argv)
     if args.timeout_scale <= 0:
         parser.error(f"--timeout-scale must be positive, got {args.timeout_scale}")
+    if args.drill_budget <= 0:
+        parser.error(f"--drill-budget must be positive, got {args.drill_budget}")
     return Options(
         runtime=args.runtime,
         skip=tuple(dict.fromkeys(args.skip)),
@@ -119,6 +141,8 @@ def parse_args(argv: Sequence[str]) -> Options:
         timeout_scale=args.timeout_scale,
         faults=args.faults,
         pytest_args=tuple(passthrough),
+        drill=frozenset(args.drill),
+        drill_budget=args.drill_budget,
     )
 
 
@@ -185,6 +209,11 @@ def run_contract(options: Options) -> int:
             catalog = load_catalog(options.catalog)
             tree = ArtifactTree(options.artifacts)
             spec = build_stack_spec(tree, include_grafana=GRAFANA not in options.skip)
+            if "alerts" not in options.skip:
+                budget = drill_budget(catalog, tree, spec, only=options.drill)
+                summary.drill_budget = budget.as_dict()
+                progress.say("drill", budget.describe())
+                budget.refuse_over(options.drill_budget * options.timeout_scale)
             runtime = make_runtime(options.runtime, workdir)
             stack = Stack(
                 spec,
@@ -195,12 +224,20 @@ def run_contract(options: Options) -> int:
                 ready_timeout=READY_TIMEOUT_SECONDS * options.timeout_scale,
             )
             with stack, evidence.session() as session:
-                run = RunContext(stack, catalog, tree, options.timeout_scale, session)
+                run = RunContext(
+                    stack, catalog, tree, options.timeout_scale, session, drill_only=options.drill
+                )
                 plugin = ContractPlugin(run, skipped)
-                with timings.phase("scenarios"):
-                    pytest_code = int(
-                        pytest.main(pytest_argv(evidence, options.pytest_args), plugins=[plugin])
-                    )
+                try:
+                    with timings.phase("scenarios"):
+                        pytest_code = int(
+                            pytest.main(
+                                pytest_argv(evidence, options.pytest_args), plugins=[plugin]
+                            )
+                        )
+                finally:
+                    run.close()
+                    summary.drill = drill_summary(run)
                 if pytest_code == pytest.ExitCode.INTERRUPTED:
                     summary.run_error = "interrupted during the scenarios; the stack was torn down"
                 elif pytest_code == pytest.ExitCode.NO_TESTS_COLLECTED:

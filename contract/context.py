@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,19 @@ class RunContext:
     # Monotonic instants steps hand to later steps (e.g. when the backend was stopped).
     marks: dict[str, float] = field(default_factory=dict)
     traffic: TrafficReport | None = None
+    # The fire drill: which alerts or conditions to drill (empty: all), its runner and report.
+    drill_only: frozenset[str] = frozenset()
+    drill_runner: Any = None
+    drill: dict[str, Any] = field(default_factory=dict)
+    # Parts with a failed scenario so far: the drill does not start on a broken stack.
+    failed_parts: set[str] = field(default_factory=set)
+    # Run at the end of the run, newest first, whatever happened (e.g. stop the drill load).
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Run every cleanup, newest first."""
+        while self.cleanups:
+            self.cleanups.pop()()
 
     @property
     def progress(self) -> Progress:

@@ -63,6 +63,8 @@ class ContractPlugin:
         if previous is not None and previous.outcome == "failed":
             return
         outcome: Outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
+        if outcome == "failed":
+            self.run.failed_parts.add(self._parts.get(report.nodeid, OTHER_PART))
         crash = getattr(report.longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(report.longrepr or "")
         self._results[report.nodeid] = ScenarioResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
@@ -28,6 +28,10 @@ WEBHOOK = "webhook"
 ALERTMANAGER = "alertmanager"
 PROMETHEUS = "prometheus"
 GRAFANA = "grafana"
+UPSTREAM = "upstream"
+PROMETHEUS_DRILL_FILE = "prometheus-drill.yml"
+# Servers the harness runs itself (threads of the harness), not processes or containers.
+HARNESS_SIDE = frozenset({WEBHOOK, UPSTREAM})
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class ComponentSpec:
 
 # Start order: what a component talks to starts before it.
 COMPONENTS: tuple[ComponentSpec, ...] = (
+    # The chat executor's upstream (an OpenAI-compatible endpoint the harness runs).
+    ComponentSpec(UPSTREAM, 9096, "/-/ready"),
     ComponentSpec(BACKEND, 8080, "/ready"),
     ComponentSpec(WEBHOOK, 9095, "/-/ready"),
     ComponentSpec(ALERTMANAGER, 9093, "/-/ready"),
@@ -118,6 +124,8 @@ class StackSpec:
     components: tuple[ComponentSpec, ...]
     prometheus: Mapping[str, Any]
     alertmanager: Mapping[str, Any]
+    # deploy/prometheus/prometheus-drill.yml: the same stack with the time-scaled rules.
+    prometheus_drill: Mapping[str, Any] = field(default_factory=dict)
 
     def component(self, name: str) -> ComponentSpec:
         """Return the named component's spec."""
@@ -141,15 +149,12 @@ class StackSpec:
         addresses = self.address_map(placement)
         tree = self.artifacts
         if name == PROMETHEUS:
-            path = tree.prometheus_config
-            config, notes = rewrite_prometheus(
-                self.prometheus,
-                file=tree.relative(path),
-                config_dir=tree.relative(path.parent),
-                artifact_root=placement.artifact_root,
-                addresses=addresses,
+            config, notes = self._prometheus(self.prometheus, tree.prometheus_config, placement)
+            drill, drill_notes = self._prometheus(
+                self.prometheus_drill, tree.prometheus_drill_config, placement
             )
-            return Rendered({"prometheus.yml": _dump(config)}, notes)
+            files = {"prometheus.yml": _dump(config), PROMETHEUS_DRILL_FILE: _dump(drill)}
+            return Rendered(files, notes + drill_notes)
         if name == ALERTMANAGER:
             config, notes = rewrite_alertmanager(
                 self.alertmanager, file=tree.relative(tree.alertmanager_config), addresses=addresses
@@ -158,6 +163,28 @@ class StackSpec:
         if name == GRAFANA:
             return self._render_grafana(placement, addresses)
         return Rendered({})
+
+    def _prometheus(
+        self, config: Mapping[str, Any], path: Path, placement: Placement
+    ) -> tuple[dict[str, Any], list[Rewrite]]:
+        tree = self.artifacts
+        return rewrite_prometheus(
+            config,
+            file=tree.relative(path),
+            config_dir=tree.relative(path.parent),
+            artifact_root=placement.artifact_root,
+            addresses=self.address_map(placement),
+        )
+
+    def render_prometheus_drill(self, placement: Placement, *, without_job: str = "") -> str:
+        """Return the drill Prometheus config for this run, optionally with a job's targets gone."""
+        config, _ = self._prometheus(
+            self.prometheus_drill, self.artifacts.prometheus_drill_config, placement
+        )
+        for job in config.get("scrape_configs") or []:
+            if job.get("job_name") == without_job:
+                job["static_configs"] = [{"targets": []}]
+        return _dump(config)
 
     def _render_grafana(self, placement: Placement, addresses: AddressMap) -> Rendered:
         tree = self.artifacts
@@ -241,6 +268,7 @@ def build_stack_spec(tree: ArtifactTree, *, include_grafana: bool) -> StackSpec:
         components=components,
         prometheus=load_yaml(tree.prometheus_config, PROMETHEUS),
         alertmanager=load_yaml(tree.alertmanager_config, ALERTMANAGER),
+        prometheus_drill=load_yaml(tree.prometheus_drill_config, PROMETHEUS),
     )
 
 

@@ -16,6 +16,7 @@ from contract.runtime.base import Component, Launch, Runtime
 from contract.spec import (
     BACKEND,
     GRAFANA,
+    UPSTREAM,
     WEBHOOK,
     GrafanaSettings,
     Placement,
@@ -31,8 +32,15 @@ BACKEND_ENV = {
     "TECHNO_MODE": "staging",
     # The contract proves the stack, not disk latency: buffered audit keeps traffic fast.
     "TECHNO_AUDIT_DURABILITY": "buffered",
+    # The fire drill's bounded load must reach the volume alert, not the per-key limit.
+    "TECHNO_RATE_LIMIT_PER_MINUTE": "1000000",
+    # Retries with backoff make a failing upstream slow as well as failing, which would fire
+    # the latency alerts in the failing-upstream drill: each alert is drilled on its own.
+    "TECHNO_LLM_MAX_RETRIES": "0",
 }
 CONTRACT_KEY_ROLE = "operator"
+# Only admin may run the chat action, which the fire drill fails and slows via its upstream.
+CHAT_KEY_ROLE = "admin"
 
 
 class Stack:
@@ -60,6 +68,8 @@ class Stack:
             secrets.token_urlsafe(18),
         )
         self._api_key: str | None = None
+        self._chat_key: str | None = None
+        self._placement: Placement | None = None
         self._running = ExitStack()
 
     def __enter__(self) -> Self:
@@ -82,6 +92,7 @@ class Stack:
         self.evidence.redact.add(self.grafana.admin_password)
         with self.timings.phase("start"):
             placement = self.runtime.place(self.spec)
+            self._placement = placement
             self._record_placement(placement)
             # Create every component first so a missing binary fails before anything runs.
             for component_spec in self.spec.components:
@@ -102,11 +113,15 @@ class Stack:
             self.timings.add(f"component.{name}.spawn", component.spawn_seconds)
             self.timings.add(f"component.{name}.ready", component.ready_seconds)
             if name == BACKEND:
-                self._create_api_key(component)
+                self._api_key = self._create_api_key(component, CONTRACT_KEY_ROLE, "contract")
+                self._chat_key = self._create_api_key(component, CHAT_KEY_ROLE, "contract-chat")
 
     def _env(self, name: str, placement: Placement) -> dict[str, str]:
         if name == BACKEND:
-            return {**BACKEND_ENV, **backend_env(placement)}
+            env = {**BACKEND_ENV, **backend_env(placement)}
+            if self.spec.has(UPSTREAM):
+                env["TECHNO_LLM_URL"] = placement.internal[UPSTREAM].url()
+            return env
         return self.grafana.env() if name == GRAFANA else {}
 
     def _record_placement(self, placement: Placement) -> None:
@@ -120,10 +135,8 @@ class Stack:
             },
         )
 
-    def _create_api_key(self, backend: Component) -> None:
-        out = backend.run_cli(
-            ["keys", "create", "--role", CONTRACT_KEY_ROLE, "--name", "contract", "--json"]
-        )
+    def _create_api_key(self, backend: Component, role: str, name: str) -> str:
+        out = backend.run_cli(["keys", "create", "--role", role, "--name", name, "--json"])
         try:
             answer = json.loads(out)
             key = str(answer["api_key"])
@@ -133,11 +146,10 @@ class Stack:
                 BACKEND, "`keys create --json` did not print a JSON object with api_key"
             ) from exc
         self.evidence.redact.add(key)
-        self._api_key = key
         self.progress.say(
-            BACKEND,
-            f"created the run's {CONTRACT_KEY_ROLE} API key (key id {answer.get('key_id')})",
+            BACKEND, f"created the run's {role} API key {name!r} (key id {answer.get('key_id')})"
         )
+        return key
 
     @property
     def api_key(self) -> str:
@@ -145,6 +157,20 @@ class Stack:
         if self._api_key is None:
             raise HarnessError(BACKEND, "no API key: the backend never became ready")
         return self._api_key
+
+    @property
+    def chat_key(self) -> str:
+        """Return the key allowed to run the chat action (never print it)."""
+        if self._chat_key is None:
+            raise HarnessError(BACKEND, "no chat API key: the backend never became ready")
+        return self._chat_key
+
+    @property
+    def placement(self) -> Placement:
+        """Return where the runtime put the components."""
+        if self._placement is None:
+            raise HarnessError("stack", "the stack was never placed")
+        return self._placement
 
     def url(self, name: str) -> str:
         """Return the base URL the harness reaches the named component on."""

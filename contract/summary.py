@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from contract.drill.report import render_drill
+
 Outcome = Literal["passed", "failed", "skipped"]
 PartStatus = Literal["VERIFIED", "FAILED", "NOT VERIFIED"]
 
@@ -56,6 +58,8 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     alert: dict[str, Any] = field(default_factory=dict)
     traffic: dict[str, Any] = field(default_factory=dict)
+    drill: dict[str, Any] = field(default_factory=dict)
+    drill_budget: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -140,4 +144,6 @@ def render_markdown(summary: RunSummary) -> str:
     if summary.alert:
         lines += ["", "## Alert delivery", "", "| measure | value |", "|---|---|"]
         lines += [f"| {name} | {value} |" for name, value in summary.alert.items()]
+    if summary.drill:
+        lines += render_drill(summary.drill)
     return "\n".join(lines) + "\n"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
+from contract.docker.archive import ConfigArchive
 from contract.docker.naming import resource_name, run_labels
 from contract.docker.resources import describe_state
 from contract.errors import HarnessError, ReadinessError
@@ -38,6 +40,8 @@ class ContainerPlan:
     extra_hosts: Mapping[str, str] = field(default_factory=dict)
     # The config tar extracted at '/' before the first start.
     config_tar: bytes = b""
+    # Where the component's config files live inside the container (for write_config).
+    config_dir: PurePosixPath | None = None
 
 
 class DockerComponent(Component):
@@ -186,6 +190,25 @@ class DockerComponent(Component):
     def kill(self) -> None:
         """SIGKILL the container (fault injection): no grace, no restart."""
         self.container.kill()
+
+    def write_config(self, files: Mapping[str, str]) -> None:
+        if self.plan.config_dir is None:
+            super().write_config(files)
+            return
+        archive = ConfigArchive()
+        archive.add_all({self.plan.config_dir / rel: text for rel, text in files.items()})
+        if not self.container.put_archive("/", archive.tar()):
+            raise HarnessError(self.name, f"could not copy {sorted(files)} into the container")
+
+    def run_shell(self, script: str) -> str:
+        result = self.container.exec_run(["sh", "-c", script], demux=True)
+        stdout, stderr = result.output
+        if result.exit_code != 0:
+            reason = (stderr or b"").decode("utf-8", errors="replace").strip()[-300:]
+            raise HarnessError(
+                self.name, f"shell step failed ({result.exit_code}): {script}: {reason}"
+            )
+        return (stdout or b"").decode("utf-8", errors="replace")
 
     def run_cli(self, args: Sequence[str]) -> str:
         if self.name != BACKEND:

@@ -29,12 +29,15 @@ from contract.spec import (
     ALERTMANAGER,
     BACKEND,
     GRAFANA,
+    HARNESS_SIDE,
     PROMETHEUS,
+    UPSTREAM,
     WEBHOOK,
     Endpoint,
     Placement,
     StackSpec,
 )
+from contract.upstream import ChatUpstream
 from contract.webhook import WebhookReceiver
 
 ANY_ADDRESS = "0.0.0.0"  # noqa: S104 - inside a container, reachable only via the run network
@@ -49,6 +52,7 @@ DATA_DIRS = {
     ALERTMANAGER: PurePosixPath("/alertmanager"),
     GRAFANA: PurePosixPath("/var/lib/grafana"),
     WEBHOOK: PurePosixPath("/nonexistent"),
+    UPSTREAM: PurePosixPath("/nonexistent"),
 }
 
 
@@ -99,16 +103,18 @@ class DockerRuntime:
         remove_stale_runs(self.client, self._say)
         self._resolve_images(spec)
         self._create_network()
-        published = {c.name: free_port() for c in spec.components if c.name != WEBHOOK}
+        published = {c.name: free_port() for c in spec.components if c.name not in HARNESS_SIDE}
         internal = {
             c.name: Endpoint(resource_name(self.run_id, c.name), c.default_port)
             for c in spec.components
         }
         listen = {c.name: Endpoint(ANY_ADDRESS, c.default_port) for c in spec.components}
-        if spec.has(WEBHOOK):
-            webhook_port = free_port(self._gateway)
-            internal[WEBHOOK] = Endpoint(HOST_ALIAS, webhook_port)
-            listen[WEBHOOK] = Endpoint(self._gateway, webhook_port)
+        # The harness's own servers listen on the host side (gateway) of the run network.
+        for name in sorted(HARNESS_SIDE):
+            if spec.has(name):
+                port = free_port(self._gateway)
+                internal[name] = Endpoint(HOST_ALIAS, port)
+                listen[name] = Endpoint(self._gateway, port)
         self._published = published
         self._placement = Placement(
             internal=internal,
@@ -122,7 +128,7 @@ class DockerRuntime:
 
     def _resolve_images(self, spec: StackSpec) -> None:
         for component in spec.components:
-            if component.name == WEBHOOK:
+            if component.name in HARNESS_SIDE:
                 continue
             choice = choose_image(self.client, component.name, self.environ, self.image_overrides)
             if component.name == BACKEND and not choice.explicit:
@@ -160,6 +166,9 @@ class DockerRuntime:
         if name == WEBHOOK:
             listen = placement.listen[WEBHOOK]
             return WebhookReceiver(launch, progress, listen, listen)
+        if name == UPSTREAM:
+            listen = placement.listen[UPSTREAM]
+            return ChatUpstream(launch, progress, listen, listen)
         plan = self._plan(name, launch, placement)
         return DockerComponent(
             launch,
@@ -179,16 +188,25 @@ class DockerRuntime:
         image = self._images[name].image
         assert self._spec is not None, "place() sets the spec"
         tree = self._spec.artifacts
+        hosts = {HOST_ALIAS: self._gateway}
         if name == BACKEND:
-            return ContainerPlan(image, [], ports, dict(launch.env))
+            # The chat executor's upstream is a harness server on the gateway.
+            return ContainerPlan(
+                image, [], ports, dict(launch.env), extra_hosts=hosts, config_dir=config
+            )
         if name == PROMETHEUS:
             archive.add_tree(tree.alerts_dir, ARTIFACT_ROOT / "alerts", ["*.yml", "*.yaml"])
+            archive.add_tree(tree.drill_alerts_dir, ARTIFACT_ROOT / "alerts" / "drill", ["*.yml"])
             command = [
                 f"--config.file={config / 'prometheus.yml'}",
                 f"--storage.tsdb.path={data}",
                 f"--web.listen-address={ANY_ADDRESS}:{launch.spec.default_port}",
+                # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
+                "--web.enable-lifecycle",
             ]
-            return ContainerPlan(image, command, ports, launch.env, config_tar=archive.tar())
+            return ContainerPlan(
+                image, command, ports, launch.env, config_tar=archive.tar(), config_dir=config
+            )
         if name == ALERTMANAGER:
             command = [
                 f"--config.file={config / 'alertmanager.yml'}",
@@ -197,7 +215,6 @@ class DockerRuntime:
                 # Empty disables gossip: a single instance needs no cluster port.
                 "--cluster.listen-address=",
             ]
-            hosts = {HOST_ALIAS: self._gateway}
             return ContainerPlan(
                 image, command, ports, launch.env, extra_hosts=hosts, config_tar=archive.tar()
             )

@@ -71,6 +71,14 @@ class Component(abc.ABC):
         """Run the component's own command-line tool with args and return its stdout."""
         raise HarnessError(self.name, "this component has no command-line tool")
 
+    def write_config(self, files: Mapping[str, str]) -> None:
+        """Replace config files (relative name -> text) of the running component."""
+        raise HarnessError(self.name, "this component's config cannot be changed while it runs")
+
+    def run_shell(self, script: str) -> str:
+        """Run a POSIX shell script where the component runs (host or container); stdout."""
+        raise HarnessError(self.name, "this component runs no shell")
+
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         """Return the last lines of the component's log."""
         return "\n".join(self.logs().splitlines()[-lines:])

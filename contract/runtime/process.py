@@ -23,11 +23,13 @@ from contract.spec import (
     BACKEND,
     GRAFANA,
     PROMETHEUS,
+    UPSTREAM,
     WEBHOOK,
     Endpoint,
     Placement,
     StackSpec,
 )
+from contract.upstream import ChatUpstream
 from contract.webhook import WebhookReceiver
 
 STOP_GRACE_SECONDS = 5.0
@@ -49,12 +51,14 @@ class ProcessComponent(Component):
         listen: Endpoint,
         workdir: Path,
         log_path: Path,
+        config_dir: Path | None = None,
     ) -> None:
         super().__init__(launch, progress)
         self.argv = list(argv)
         self.listen = listen
         self.workdir = workdir
         self.log_path = log_path
+        self.config_dir = config_dir
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -113,10 +117,30 @@ class ProcessComponent(Component):
             self._log_file.close()
             self._log_file = None
 
+    def write_config(self, files: Mapping[str, str]) -> None:
+        if self.config_dir is None:
+            super().write_config(files)
+            return
+        for relative, text in files.items():
+            target = self.config_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so the component never reads a half-written file.
+            staged = target.with_name(target.name + ".new")
+            staged.write_text(text, encoding="utf-8")
+            staged.replace(target)
+
+    def run_shell(self, script: str) -> str:
+        return self._run(["sh", "-c", script], f"shell step `{script}`")
+
     def run_cli(self, args: Sequence[str]) -> str:
         if self.name != BACKEND:
             return super().run_cli(args)
-        argv = [sys.executable, "-m", "service", *args]
+        return self._run(
+            [sys.executable, "-m", "service", *args], f"`service {' '.join(args[:2])}`"
+        )
+
+    def _run(self, argv: list[str], what: str) -> str:
+        """Run argv beside the component and return its stdout, failing with its stderr."""
         try:
             done = subprocess.run(
                 argv,
@@ -128,12 +152,10 @@ class ProcessComponent(Component):
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise HarnessError(self.name, f"`service {args[0]}` timed out") from exc
+            raise HarnessError(self.name, f"{what} timed out") from exc
         if done.returncode != 0:
-            # stderr carries the reason, never the secret (it is printed on stdout only).
-            raise HarnessError(
-                self.name, f"`service {' '.join(args[:2])}` failed: {done.stderr.strip()[-500:]}"
-            )
+            # stderr carries the reason, never a secret (`keys create` prints it on stdout).
+            raise HarnessError(self.name, f"{what} failed: {done.stderr.strip()[-500:]}")
         return done.stdout
 
 
@@ -178,6 +200,8 @@ class ProcessRuntime:
         listen = placement.listen[name]
         if name == WEBHOOK:
             return WebhookReceiver(launch, progress, listen, listen)
+        if name == UPSTREAM:
+            return ChatUpstream(launch, progress, listen, listen)
         config = Path(placement.config_dirs[name])
         data = Path(placement.data_dirs[name])
         for relative, text in launch.rendered.files.items():
@@ -192,6 +216,7 @@ class ProcessRuntime:
             listen=listen,
             workdir=self.workdir / name,
             log_path=self.workdir / f"{name}.log",
+            config_dir=config,
         )
 
     def argv_for(self, name: str, listen: Endpoint, config: Path, data: Path) -> list[str]:
@@ -205,6 +230,8 @@ class ProcessRuntime:
                 f"--config.file={config / 'prometheus.yml'}",
                 f"--storage.tsdb.path={data}",
                 f"--web.listen-address={listen.netloc}",
+                # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
+                "--web.enable-lifecycle",
             ]
         if name == ALERTMANAGER:
             binary = find_binary(name, "prometheus-alertmanager", environ=self.environ)

@@ -18,6 +18,7 @@ from obs.catalog.alert_kinds import (
     TargetAbsent,
     TargetDown,
 )
+from obs.catalog.drill import drill_condition
 from obs.catalog.combos import bad_and_good, first_label_set, metric_of
 from obs.catalog.expressions import Selector, check_selector, parse_selector
 from obs.catalog.fields import Where
@@ -31,7 +32,17 @@ _NAME_RE = re.compile(r"^[A-Z][A-Za-z0-9]+$")
 _GROUP_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _PLACEHOLDER_RE = re.compile(r"\$\{(\w+)\}")
 _LABEL_REF_RE = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
-_COMMON_KEYS = {"name", "group", "kind", "for", "severity", "summary", "description", "runbook"}
+_COMMON_KEYS = {
+    "name",
+    "group",
+    "kind",
+    "for",
+    "severity",
+    "summary",
+    "description",
+    "runbook",
+    "drill",
+}
 _KIND_KEYS = {
     "target_down": set(),
     "target_absent": set(),
@@ -54,6 +65,8 @@ class AlertSpec:
     summary: str
     description: str
     runbook: RunbookText
+    # The fire-drill condition that makes it fire (obs.catalog.drill.DRILL_CONDITIONS).
+    drill: str = ""
 
     def expr(self) -> str:
         """The rule's PromQL expression."""
@@ -115,6 +128,7 @@ def _parse_alert(body: dict[str, Any], name: str, where: Where, ctx: AlertContex
             fields.text(body, where, "description"), values, rule, where, "description"
         ),
         runbook=parse_runbook(body.get("runbook"), where),
+        drill=drill_condition(body, where),
     )
 
 
@@ -227,6 +241,7 @@ def slo_alerts(slos: tuple[SloSpec, ...]) -> tuple[AlertSpec, ...]:
                         f"(multi-window, {policy.severity})."
                     ),
                     runbook=slo.runbook,
+                    drill=slo.drill,
                 )
             )
     return tuple(result)

@@ -11,6 +11,31 @@ from obs.catalog.fields import Where
 
 _KEYS = {"scale", "scrape_interval", "evaluation_interval", "min_samples"}
 
+# The real conditions the contract's fire drill can create through the real backend and
+# stack; every alert names the one that must make it fire (`drill:` in its catalog entry,
+# or in its SLO's). contract/drill/ implements each; a test holds the two lists equal.
+DRILL_CONDITIONS: dict[str, str] = {
+    "backend_stopped": "the backend process or container is stopped, then started again",
+    "target_removed": "the backend's target leaves Prometheus's config, then comes back",
+    "upstream_failing": "the chat executor's upstream answers 500, so /process answers 5xx",
+    "upstream_slow": "the chat executor's upstream answers slowly, so /process is slow",
+    "bad_keys": "a client sends requests with an unknown API key",
+    "request_flood": "a bounded load of allowed requests well above the volume threshold",
+    "audit_unwritable": "the audit log's path is replaced by a device that fails every write",
+}
+
+
+def drill_condition(body: dict[str, Any], where: Where) -> str:
+    """Return the entry's required `drill` condition, naming the known ones when wrong."""
+    value = body.get("drill")
+    if value not in DRILL_CONDITIONS:
+        raise where.error(
+            "drill",
+            f"must name the condition that fires it, one of {sorted(DRILL_CONDITIONS)}; "
+            f"got {value!r}",
+        )
+    return str(value)
+
 
 @dataclass(frozen=True)
 class DrillSpec:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from obs.catalog import fields
+from obs.catalog.drill import drill_condition
 from obs.catalog.expressions import LabelMatcher, Selector, check_selector, parse_selector
 from obs.catalog.fields import Where
 from obs.catalog.metrics import MetricSpec
@@ -27,6 +28,7 @@ _KEYS = {
     "total",
     "threshold_seconds",
     "runbook",
+    "drill",
 }
 
 
@@ -69,6 +71,8 @@ class SloSpec:
     errors: Selector | None
     threshold_seconds: float | None
     runbook: RunbookText
+    # The fire-drill condition that makes its burn-rate alerts fire.
+    drill: str = ""
 
     @property
     def windows(self) -> tuple[str, ...]:
@@ -181,4 +185,5 @@ def _parse_slo(
         errors=errors,
         threshold_seconds=threshold,
         runbook=parse_runbook(body.get("runbook"), where),
+        drill=drill_condition(body, where),
     )

@@ -146,3 +146,16 @@ def test_a_bad_inhibit_rule_names_its_field(
     assert caught.value.entry == "alerting.inhibit_rules[0]"
     assert caught.value.field == field
     assert problem in caught.value.problem
+
+
+def test_an_alert_without_a_drill_condition_names_the_known_ones(
+    edit_catalog: CatalogEditor,
+) -> None:
+    def drop(raw: dict[str, Any]) -> None:
+        del next(a for a in raw["alerts"] if a["name"] == "HighErrorRate")["drill"]
+
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(edit_catalog(drop))
+    assert caught.value.entry == "alerts[HighErrorRate]"
+    assert caught.value.field == "drill"
+    assert "upstream_failing" in caught.value.problem and "None" in caught.value.problem
