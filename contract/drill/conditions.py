@@ -65,28 +65,37 @@ class Conditions:
         self.load = load
         self.reload = reload
 
+    # Every DRILL_CONDITIONS name, and the method that builds it.
+    BUILDERS: Mapping[str, str] = {
+        "backend_stopped": "_backend_stopped",
+        "target_removed": "_target_removed",
+        "upstream_failing": "_upstream_failing",
+        "upstream_slow": "_upstream_slow",
+        "bad_keys": "_bad_keys",
+        "request_flood": "_request_flood",
+        "audit_unwritable": "_audit_unwritable",
+    }
+
     def get(self, name: str) -> Condition:
         """Return the named condition, or fail naming the known ones."""
-        builders: Mapping[str, Callable[[], Condition]] = {
-            "backend_stopped": self._backend_stopped,
-            "target_removed": self._target_removed,
-            "upstream_failing": lambda: self._stream(
-                "upstream_failing", chat_kind(self.stack.chat_key, FAIL), rate=FAILING_RATE
-            ),
-            "upstream_slow": lambda: self._stream(
-                "upstream_slow", chat_kind(self.stack.chat_key, SLOW), concurrency=SLOW_CONCURRENCY
-            ),
-            "bad_keys": lambda: self._stream(
-                "bad_keys", healthy_kind("drill-not-a-real-key"), rate=BAD_KEY_RATE
-            ),
-            "request_flood": lambda: self._stream(
-                "request_flood", healthy_kind(self.stack.api_key), rate=FLOOD_RATE
-            ),
-            "audit_unwritable": self._audit_unwritable,
-        }
-        if name not in builders:
+        if name not in self.BUILDERS:
             raise HarnessError("drill", f"no condition {name!r}; known: {sorted(DRILL_CONDITIONS)}")
-        return builders[name]()
+        build: Callable[[], Condition] = getattr(self, self.BUILDERS[name])
+        return build()
+
+    def _upstream_failing(self) -> Condition:
+        kind = chat_kind(self.stack.chat_key, FAIL)
+        return self._stream("upstream_failing", kind, rate=FAILING_RATE)
+
+    def _upstream_slow(self) -> Condition:
+        kind = chat_kind(self.stack.chat_key, SLOW)
+        return self._stream("upstream_slow", kind, concurrency=SLOW_CONCURRENCY)
+
+    def _bad_keys(self) -> Condition:
+        return self._stream("bad_keys", healthy_kind("drill-not-a-real-key"), rate=BAD_KEY_RATE)
+
+    def _request_flood(self) -> Condition:
+        return self._stream("request_flood", healthy_kind(self.stack.api_key), rate=FLOOD_RATE)
 
     def _stream(
         self, name: str, kind: RequestKind, *, rate: float = 0.0, concurrency: int = 1

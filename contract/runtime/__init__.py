@@ -6,7 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from contract.runtime.base import Component, Launch, Runtime
-from contract.runtime.process import ProcessRuntime
+
+
+def _process_runtime(workdir: Path) -> Runtime:
+    """Build the process runtime."""
+    # Imported late: it imports the harness's own servers, which import this package's base.
+    from contract.runtime.process import ProcessRuntime
+
+    return ProcessRuntime(workdir)
 
 
 def _docker_runtime(workdir: Path) -> Runtime:
@@ -18,11 +25,11 @@ def _docker_runtime(workdir: Path) -> Runtime:
 
 # Runtime name → factory taking the run's private work dir.
 RUNTIMES: dict[str, Callable[[Path], Runtime]] = {
-    "process": ProcessRuntime,
+    "process": _process_runtime,
     "docker": _docker_runtime,
 }
 
-__all__ = ["RUNTIMES", "Component", "Launch", "ProcessRuntime", "Runtime", "make_runtime"]
+__all__ = ["RUNTIMES", "Component", "Launch", "Runtime", "make_runtime"]
 
 
 def make_runtime(name: str, workdir: Path) -> Runtime:
