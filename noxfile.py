@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -66,6 +67,19 @@ def bench(session: nox.Session) -> None:
     """Measure the pipeline against bare aiohttp and FastAPI, generation, contract."""
     _install(session, "bench", "test", "contract")
     session.run("python", "-m", "bench", "run", *session.posargs)
+
+
+@nox.session(name="bench_smoke")
+def bench_smoke(session: nox.Session) -> None:
+    """Run the quick bench and check every part produced its figures and the chart (not bars).
+
+    `-- OUT [bench run options]`, e.g. `--contract-evidence DIR` to reuse a contract run.
+    """
+    _install(session, "bench", "test", "contract")
+    out = Path(session.posargs[0]) if session.posargs else ROOT / "evidence" / "bench-smoke"
+    shutil.rmtree(out, ignore_errors=True)  # a stale results.json must not pass for this run's
+    session.run("python", "-m", "bench", "run", "--quick", "--out", str(out), *session.posargs[1:])
+    session.run("python", "-m", "bench.smoke", str(out))
 
 
 @nox.session

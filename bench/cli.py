@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pin the servers to CPU 0 and wrk to CPU 1 (steadier only on an otherwise idle box)",
     )
     run.add_argument(
+        "--contract-evidence",
+        default=None,
+        metavar="DIR",
+        help="read the contract part from this earlier run's evidence instead of running it",
+    )
+    run.add_argument(
         "--fail-on-bar",
         action="store_true",
         help="exit 2 when a figure misses its bar (default: report only)",
@@ -151,7 +157,12 @@ def profile(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the planned parts and return the exit code."""
-    plan = make_plan(quick=args.quick, parts=args.parts, pin_cpus=args.pin_cpus)
+    plan = make_plan(
+        quick=args.quick,
+        parts=args.parts,
+        pin_cpus=args.pin_cpus,
+        contract_evidence=args.contract_evidence,
+    )
     if {"load", "durability"} & set(plan.parts):
         wrk_binary()  # fail before anything starts if wrk is missing
     started_utc = datetime.now(UTC)

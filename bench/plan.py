@@ -26,6 +26,9 @@ class BenchPlan:
     pin_cpus: bool
     service_counts: tuple[int, ...]
     render_repetitions: int
+    # The contract part reads the phases of this earlier run's evidence instead of
+    # starting its own (CI's smoke reuses the contract run it has just made).
+    contract_evidence: str | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.parts) - set(PARTS))
@@ -35,7 +38,13 @@ class BenchPlan:
             raise BenchError("repetitions, duration and connections must be positive")
 
 
-def make_plan(*, quick: bool, parts: tuple[str, ...] = PARTS, pin_cpus: bool = False) -> BenchPlan:
+def make_plan(
+    *,
+    quick: bool,
+    parts: tuple[str, ...] = PARTS,
+    pin_cpus: bool = False,
+    contract_evidence: str | None = None,
+) -> BenchPlan:
     """Return the full plan (about 6-8 minutes) or the quick one (about 2)."""
     if quick:
         return BenchPlan(
@@ -48,6 +57,7 @@ def make_plan(*, quick: bool, parts: tuple[str, ...] = PARTS, pin_cpus: bool = F
             pin_cpus=pin_cpus,
             service_counts=(1, 10, 100),
             render_repetitions=200,
+            contract_evidence=contract_evidence,
         )
     return BenchPlan(
         quick=False,
@@ -59,4 +69,5 @@ def make_plan(*, quick: bool, parts: tuple[str, ...] = PARTS, pin_cpus: bool = F
         pin_cpus=pin_cpus,
         service_counts=(1, 10, 100),
         render_repetitions=1000,
+        contract_evidence=contract_evidence,
     )

@@ -42,11 +42,10 @@ def read_summary(evidence_dir: Path) -> dict[str, Any]:
     return summary
 
 
-def measure_contract(
-    plan: BenchPlan, out_dir: Path, progress: Callable[[str], None]
-) -> list[PartResult]:
-    """Run `python -m contract --skip grafana` once and report its phases."""
-    evidence = (out_dir / "contract-evidence").resolve()
+def _run_contract(
+    evidence: Path, out_dir: Path, progress: Callable[[str], None]
+) -> tuple[float, int]:
+    """Run the contract into evidence; return its wall time and exit code."""
     progress(f"contract: python -m contract {' '.join(CONTRACT_ARGS)} (evidence {evidence})")
     started = time.perf_counter()
     with (out_dir / "contract.log").open("wb") as log:
@@ -58,8 +57,23 @@ def measure_contract(
             check=False,
             timeout=CONTRACT_TIMEOUT_S,
         )
-    wall_s = time.perf_counter() - started
-    summary = read_summary(evidence)
+    return time.perf_counter() - started, done.returncode
+
+
+def measure_contract(
+    plan: BenchPlan, out_dir: Path, progress: Callable[[str], None]
+) -> list[PartResult]:
+    """Run `python -m contract --skip grafana` once (or read the planned run); report phases."""
+    if plan.contract_evidence is not None:
+        evidence = Path(plan.contract_evidence).resolve()
+        progress(f"contract: reading the phases of the earlier run in {evidence}")
+        summary = read_summary(evidence)
+        wall_s = float(summary.get("wall_seconds") or 0.0)
+        returncode = int(summary.get("exit_code", 1))
+    else:
+        evidence = (out_dir / "contract-evidence").resolve()
+        wall_s, returncode = _run_contract(evidence, out_dir, progress)
+        summary = read_summary(evidence)
     timings: dict[str, float] = summary["timings"]
     figures = [
         Figure("contract", f"phase `{name}`", share, "%", "contract wall time")
@@ -69,7 +83,7 @@ def measure_contract(
         Figure(
             "contract",
             "suite exit code",
-            float(done.returncode),
+            float(returncode),
             "code",
             "python -m contract",
             Bar("==", 0),

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bench.errors import BenchError
-from bench.parts.contract_part import phase_shares, read_summary
+from bench.parts.contract_part import measure_contract, phase_shares, read_summary
+from bench.plan import make_plan
 
 
 def test_phases_are_shares_of_wall_time_without_per_component_lines() -> None:
@@ -32,3 +33,20 @@ def test_summary_without_timings_is_refused(tmp_path: Path) -> None:
     (tmp_path / "summary.json").write_text(json.dumps({"result": "FAIL"}), encoding="utf-8")
     with pytest.raises(BenchError, match="timings"):
         read_summary(tmp_path)
+
+
+def test_a_planned_earlier_run_is_read_instead_of_started(tmp_path: Path) -> None:
+    evidence = tmp_path / "contract-process"
+    evidence.mkdir()
+    summary = {"timings": {"scenarios": 30.0}, "wall_seconds": 40.0, "exit_code": 0}
+    (evidence / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    plan = make_plan(quick=True, parts=("contract",), contract_evidence=str(evidence))
+    said: list[str] = []
+
+    [part] = measure_contract(plan, tmp_path, said.append)
+
+    figures = {figure.name: figure for figure in part.figures}
+    assert figures["phase `scenarios`"].value == 75.0
+    assert figures["suite exit code"].value == 0.0 and figures["suite exit code"].passed
+    assert not (tmp_path / "contract.log").exists()  # nothing was started
+    assert str(evidence) in said[0]
