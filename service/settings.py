@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from obs.catalog import DEFAULT_CATALOG_PATH
+from service.redact import redact_url
 
 Mode = Literal["dev", "staging", "production"]
 Durability = Literal["buffered", "fsync"]
@@ -53,7 +54,7 @@ class Settings:
     # Unset: each process keeps its own buckets. Set: every replica shares them in Redis.
     # repr=False: the URL may carry the Redis password.
     rate_limit_redis_url: str | None = field(
-        default=None, repr=False, metadata={"env": "TECHNO_RATE_LIMIT_REDIS_URL"}
+        default=None, repr=False, metadata={"env": "TECHNO_RATE_LIMIT_REDIS_URL", "file": True}
     )
     action_matrix_path: Path = field(
         default=DEFAULT_ACTION_MATRIX, metadata={"env": "TECHNO_ACTION_MATRIX"}
@@ -80,16 +81,25 @@ class Settings:
     # auto: uvloop when it is installed (the faster loop), else asyncio's own.
     event_loop: EventLoop = field(default="auto", metadata={"env": "TECHNO_EVENT_LOOP"})
     catalog_path: Path = field(default=DEFAULT_CATALOG_PATH, metadata={"env": "TECHNO_CATALOG"})
-    llm_url: str | None = field(default=None, metadata={"env": "TECHNO_LLM_URL"})
+    # repr=False and a *_FILE twin: both may carry a credential.
+    llm_url: str | None = field(
+        default=None, repr=False, metadata={"env": "TECHNO_LLM_URL", "file": True}
+    )
     llm_api_key: str | None = field(
-        default=None, repr=False, metadata={"env": "TECHNO_LLM_API_KEY"}
+        default=None, repr=False, metadata={"env": "TECHNO_LLM_API_KEY", "file": True}
     )
     llm_model: str = field(default="gpt-4o-mini", metadata={"env": "TECHNO_LLM_MODEL"})
     llm_timeout_seconds: float = field(default=10.0, metadata={"env": "TECHNO_LLM_TIMEOUT_SECONDS"})
     llm_max_retries: int = field(default=2, metadata={"env": "TECHNO_LLM_MAX_RETRIES"})
+    # Production refuses a non-loopback bind without TLS unless TLS ends at a proxy.
+    tls_terminated_at_proxy: bool = field(
+        default=False, metadata={"env": "TECHNO_TLS_TERMINATED_AT_PROXY"}
+    )
     # Which fields came from an explicit value rather than a default; production
     # needs to know whether the operator chose where the data lives.
     explicit: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # Which fields were read from a *_FILE setting (production takes credentials only so).
+    from_files: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -113,16 +123,25 @@ class Settings:
         """Build settings from `env` (default os.environ), then apply explicit overrides."""
         source = os.environ if env is None else env
         values: dict[str, Any] = {}
+        from_files: set[str] = set()
         for spec in fields(cls):
             var = spec.metadata.get("env")
-            if var is None or var not in source:
+            if var is None:
+                continue
+            if spec.metadata.get("file") and f"{var}_FILE" in source:
+                if var in source:
+                    raise SettingsError(var, f"set {var} or {var}_FILE, not both")
+                values[spec.name] = _PARSERS[spec.name](var, _read_secret_file(var, source))
+                from_files.add(spec.name)
+                continue
+            if var not in source:
                 continue
             raw = source[var].strip()
             if raw == "" and spec.default is None:
                 continue
             values[spec.name] = _PARSERS[spec.name](var, raw)
         values.update(overrides)
-        return cls(**values, explicit=frozenset(values))
+        return cls(**values, explicit=frozenset(values), from_files=frozenset(from_files))
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with some fields replaced (validated again)."""
@@ -132,6 +151,15 @@ class Settings:
     def env_var(field_name: str) -> str:
         """Return the environment variable that sets `field_name`."""
         return str(_FIELDS[field_name].metadata["env"])
+
+
+def _read_secret_file(var: str, source: Mapping[str, str]) -> str:
+    path = Path(source[f"{var}_FILE"].strip())
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        # The path, never the content: the file holds a secret.
+        raise SettingsError(f"{var}_FILE", f"cannot read {path}: {exc.strerror}") from None
 
 
 def _parse_int(var: str, raw: str) -> int:
@@ -214,6 +242,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "llm_model": _parse_str,
     "llm_timeout_seconds": _parse_float,
     "llm_max_retries": _parse_int,
+    "tls_terminated_at_proxy": _parse_bool,
 }
 _FIELDS = {spec.name: spec for spec in fields(Settings)}
 
@@ -279,24 +308,15 @@ def _validate(s: Settings) -> None:
         _check(
             parts.scheme in ("http", "https") and bool(parts.hostname),
             "llm_url",
-            "must be an http(s) URL with a host",
+            f"must be an http(s) URL with a host, got {redact_url(s.llm_url)!r}",
         )
     if s.rate_limit_redis_url is not None:
         _validate_redis_url(s.rate_limit_redis_url)
     _validate_files(s)
     if s.mode == "production":
-        _validate_production(s)
+        from service.production import validate_production  # it imports this module
 
-
-def redact_url(url: str) -> str:
-    """Return `url` with its user info's password (or whole user info) shown as ***."""
-    parts = urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if not at:
-        return url
-    user = userinfo.partition(":")[0] if ":" in userinfo else ""
-    shown = f"{user}:***" if user else "***"
-    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
+        validate_production(s)
 
 
 def _validate_redis_url(url: str) -> None:
@@ -331,37 +351,3 @@ def _validate_files(s: Settings) -> None:
         path: Path | None = getattr(s, name)
         if path is not None:
             _check(path.is_file(), name, f"file not found: {path}")
-
-
-def _validate_production(s: Settings) -> None:
-    _check(not s.debug, "debug", "debug must be off in production")
-    data_chosen = {"data_dir", "db_path"} & s.explicit
-    _check(
-        bool(data_chosen),
-        "db_path",
-        "production needs an explicit TECHNO_DB_PATH or TECHNO_DATA_DIR (no implicit ./var)",
-    )
-    if s.llm_url is not None:
-        parts = urlsplit(s.llm_url)
-        _check(
-            parts.scheme == "https" or _is_loopback(parts.hostname or ""),
-            "llm_url",
-            "production sends the LLM API key only over https (or to loopback)",
-        )
-    if s.rate_limit_redis_url is not None:
-        parts = urlsplit(s.rate_limit_redis_url)
-        private = parts.scheme == "rediss" or _is_loopback(parts.hostname or "")
-        _check(
-            parts.password is None or private,
-            "rate_limit_redis_url",
-            "production sends the Redis password only over rediss:// (or to loopback)",
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

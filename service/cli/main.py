@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from obs.catalog import CatalogError
 from service.cli.audit import run_audit
+from service.cli.healthcheck import run_healthcheck
 from service.cli.keys import run_keys_create, run_keys_list, run_keys_revoke
 from service.pipeline.matrix import MatrixError
 from service.settings import Settings, SettingsError
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         "trace_id", help="the request's id (the answer's X-Request-Id) or the caller's own id"
     )
     audit.add_argument("--json", action="store_true", help="print the raw JSON lines")
+    commands.add_parser(
+        "healthcheck",
+        help="exit 0 if this host's server answers GET /health (TLS when it serves TLS)",
+    )
     return parser
 
 
@@ -83,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(settings)
         if args.command == "audit":
             return run_audit(settings, args.trace_id, as_json=args.json)
+        if args.command == "healthcheck":
+            return run_healthcheck(settings)
         if args.keys_command == "create":
             return run_keys_create(
                 settings,

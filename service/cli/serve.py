@@ -13,7 +13,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from service.http.app import create_app
 from service.http.wire import harden_aiohttp
-from service.settings import EventLoop, Settings, redact_url
+from service.redact import redact_url
+from service.settings import EventLoop, Settings
 
 # No headers and no body: the access log can never carry a key or a payload.
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf'

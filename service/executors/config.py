@@ -19,7 +19,7 @@ class ExecutorConfig:
     answers "not configured" instead of calling anything.
     """
 
-    llm_url: str | None = None
+    llm_url: str | None = field(default=None, repr=False)  # may carry a credential
     # repr=False: the key must never reach a log line or a traceback.
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str = "gpt-4o-mini"

@@ -21,6 +21,7 @@ from service.executors.chat_protocol import (
 )
 from service.executors.circuit_breaker import CircuitBreaker
 from service.executors.config import ExecutorConfig
+from service.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ class LlmHttpExecutor:
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"LlmHttpExecutor(url={self._url!r}, model={self._config.llm_model!r})"
+        shown = None if self._url is None else redact_url(self._url)
+        return f"LlmHttpExecutor(url={shown!r}, model={self._config.llm_model!r})"
 
     @property
     def executor_id(self) -> str:

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 
 from service.gates import Deny
 from service.gates.rate_limit import rate_limited
-from service.settings import redact_url
+from service.redact import redact_url
 
 log = logging.getLogger(__name__)
 

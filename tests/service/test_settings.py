@@ -89,8 +89,9 @@ def test_production_refuses_debug(tmp_path: Path) -> None:
 def test_production_refuses_sending_the_llm_key_in_clear(tmp_path: Path) -> None:
     env = {
         "TECHNO_MODE": "production",
-        "TECHNO_DB_PATH": str(tmp_path / "k.db"),
+        "TECHNO_DATA_DIR": str(tmp_path),
         "TECHNO_LLM_URL": "http://llm.example.com",
+        "TECHNO_EXECUTOR_TIMEOUT_SECONDS": "10",
     }
     with pytest.raises(SettingsError, match="TECHNO_LLM_URL"):
         Settings.from_env(env)

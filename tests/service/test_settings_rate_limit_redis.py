@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from service.cli.serve import startup_line
-from service.settings import Settings, SettingsError, redact_url
+from service.redact import redact_url
+from service.settings import Settings, SettingsError
 
 VAR = "TECHNO_RATE_LIMIT_REDIS_URL"
 PASSWORD = "hunter2-canary"
@@ -66,12 +67,15 @@ def test_redact_url_hides_every_password(url: str, shown: str) -> None:
 
 
 def test_production_sends_the_redis_password_only_over_tls_or_loopback(tmp_path: Path) -> None:
-    env = {"TECHNO_MODE": "production", "TECHNO_DB_PATH": str(tmp_path / "k.db")}
+    env = {"TECHNO_MODE": "production", "TECHNO_DATA_DIR": str(tmp_path)}
+    secret = tmp_path / "redis-url"
+    secret.write_text(f"redis://:{PASSWORD}@redis.internal:6379/0\n")
     with pytest.raises(SettingsError, match=f"{VAR}: production sends the Redis password"):
-        Settings.from_env({**env, VAR: f"redis://:{PASSWORD}@redis.internal:6379/0"})
+        Settings.from_env({**env, f"{VAR}_FILE": str(secret)})
     for safe in (
         f"rediss://:{PASSWORD}@redis.internal:6379/0",
         f"redis://:{PASSWORD}@127.0.0.1:6379/0",
-        "redis://redis.internal:6379/0",
     ):
-        assert Settings.from_env({**env, VAR: safe}).mode == "production"
+        secret.write_text(safe)
+        assert Settings.from_env({**env, f"{VAR}_FILE": str(secret)}).mode == "production"
+    assert Settings.from_env({**env, VAR: "redis://redis.internal:6379/0"}).mode == "production"

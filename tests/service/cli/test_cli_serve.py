@@ -135,6 +135,9 @@ async def test_new_user_flow_over_tls(
     tls_server: tuple[str, dict[str, str], ssl.SSLContext],
 ) -> None:
     base, env, context = tls_server
+    # The image's HEALTHCHECK: it works with TLS on.
+    health = cli(env, "healthcheck")
+    assert health.returncode == 0, health.stderr
     created = cli(env, "keys", "create", "--role", "viewer", "--json")
     assert created.returncode == 0, created.stderr
     api_key = json.loads(created.stdout)["api_key"]
@@ -153,6 +156,13 @@ async def test_new_user_flow_over_tls(
     assert events[0] == "REQUEST_START" and events[-1] == "REQUEST_END"
     assert "EXECUTOR_SELECTED" in events
     assert api_key.split(".")[1] not in audit.stdout
+
+
+def test_healthcheck_fails_when_nothing_answers(tmp_path: Path) -> None:
+    env = {**os.environ, "TECHNO_DATA_DIR": str(tmp_path / "var"), "TECHNO_PORT": str(free_port())}
+    result = cli(env, "healthcheck")
+    assert result.returncode == 1
+    assert result.stderr.startswith("unhealthy: http://127.0.0.1:")
 
 
 def test_serve_refuses_unsafe_production_settings(tmp_path: Path) -> None:
