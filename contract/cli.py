@@ -31,7 +31,14 @@ from contract.runtime import RUNTIMES, make_runtime
 from contract.spec import GRAFANA, build_stack_spec
 from contract.stack import Stack
 from contract.steps.alerts import drill_summary
-from contract.summary import PARTS, RunSummary, exit_code_for, judge_parts, render_markdown
+from contract.summary import (
+    PARTS,
+    PartResult,
+    RunSummary,
+    exit_code_for,
+    judge_parts,
+    render_markdown,
+)
 from contract.timings import Timings
 from obs.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
 
@@ -213,7 +220,7 @@ def run_contract(options: Options) -> int:
                 budget = drill_budget(catalog, tree, spec, only=options.drill)
                 summary.drill_budget = budget.as_dict()
                 progress.say("drill", budget.describe())
-                budget.refuse_over(options.drill_budget * options.timeout_scale)
+                budget.refuse_over(options.drill_budget)
             runtime = make_runtime(options.runtime, workdir)
             stack = Stack(
                 spec,
@@ -252,6 +259,7 @@ def run_contract(options: Options) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
         results = plugin.results if plugin is not None else []
         summary.parts = judge_parts(results, skipped=skipped, run_error=summary.run_error)
+        _partial_drill(summary, options.drill)
         summary.exit_code = exit_code_for(
             summary.parts, run_error=summary.run_error, pytest_code=pytest_code
         )
@@ -264,6 +272,20 @@ def run_contract(options: Options) -> int:
     print("\n" + evidence.redact(text), flush=True)
     print(f"Evidence: {evidence.root}", flush=True)
     return summary.exit_code
+
+
+def _partial_drill(summary: RunSummary, only: frozenset[str]) -> None:
+    """A drill limited by --drill proves only some alerts: the part is NOT VERIFIED."""
+    part = summary.parts.get("alerts")
+    if not only or part is None or part.status != "VERIFIED":
+        return
+    rows = summary.drill.get("alerts") or []
+    drilled = sum(1 for row in rows if row.get("drilled"))
+    summary.parts["alerts"] = PartResult(
+        "NOT VERIFIED",
+        f"--drill {' '.join(sorted(only))}: {drilled} of {len(rows)} alerts drilled",
+        part.scenarios,
+    )
 
 
 def run_faults(options: Options) -> int:

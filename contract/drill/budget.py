@@ -43,8 +43,8 @@ class DrillBudget:
         if self.seconds > budget:
             raise HarnessError(
                 "drill",
-                f"{self.describe()}, over the budget of {budget:.0f}s (--drill-budget, times "
-                f"--timeout-scale). Raise drill.scale in obs/catalog.yaml (then `python -m obs "
+                f"{self.describe()}, over the budget of {budget:.0f}s (--drill-budget). "
+                "Raise drill.scale in obs/catalog.yaml (then `python -m obs "
                 f"generate`), shorten the longest window of {self.longest_alert}, or raise "
                 "--drill-budget",
             )

@@ -33,7 +33,7 @@ from contract.drill.conditions import (
 from contract.drill.load import LoadEngine
 from contract.drill.monitor import AlertMonitor, snapshots_as_json
 from contract.drill.plan import AlertExpectation, stages
-from contract.drill.verdict import AlertResult, ConditionWindow, DrillRecord, judge_alert
+from contract.drill.verdict import AlertResult, ConditionWindow, DrillRecord, Slack, judge_alert
 from contract.errors import HarnessError
 from contract.evidence import Evidence
 from contract.progress import Progress
@@ -61,7 +61,7 @@ class DrillRunner:
         plan: dict[str, AlertExpectation],
         *,
         only: frozenset[str],
-        slack: float,
+        slack: Slack,
         timeout_scale: float,
     ) -> None:
         self.stack = stack
@@ -142,10 +142,9 @@ class DrillRunner:
     def _ready_to_remove(self, condition: str) -> bool:
         """An alert is done with its condition once delivered, or held by its inhibitor."""
         for expected, result in self._results(condition):
-            if expected.inhibited_by:
-                if result.firing is None or not result.held_by_inhibition:
-                    return False
-            elif result.delivered is None:
+            held = result.firing is not None and result.held_by_inhibition
+            # Delivered while it should be held: the inhibition already failed, stop waiting.
+            if result.delivered is None and not (expected.inhibited_by and held):
                 return False
         return True
 

@@ -15,6 +15,20 @@ _LABEL_REF = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
 EVIDENCE = "drill/observations.json, webhook/notifications.json"
 
 
+@dataclass(frozen=True)
+class Slack:
+    """What a measured time may exceed its bound by: fixed seconds plus a share of the bound."""
+
+    seconds: float
+    share: float = 0.0
+
+    def limit(self, bound: float) -> float:
+        return bound + self.seconds + self.share * bound
+
+    def describe(self) -> str:
+        return f"{self.seconds:g}s + {self.share:.0%} of slack"
+
+
 @dataclass
 class ConditionWindow:
     """When a condition was applied, removed, and when its drill ended (monotonic seconds)."""
@@ -89,7 +103,7 @@ def _first_notification(
     return None
 
 
-def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: float) -> AlertResult:
+def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack) -> AlertResult:
     """Follow one alert from its condition to its delivered resolution."""
     result = AlertResult(expected.name, expected.condition, expected.severity, expected.receiver)
     window = record.windows.get(expected.condition)
@@ -183,7 +197,7 @@ def _delivery_problems(
     return problems
 
 
-def _bound_problems(expected: AlertExpectation, result: AlertResult, slack: float) -> list[str]:
+def _bound_problems(expected: AlertExpectation, result: AlertResult, slack: Slack) -> list[str]:
     bound = expected.bound
     if expected.inhibited_by:
         # Held by design: its detection is bounded up to firing, not delivery.
@@ -194,10 +208,10 @@ def _bound_problems(expected: AlertExpectation, result: AlertResult, slack: floa
         )
     else:
         took, limit, what = result.since_applied(result.delivered), bound.total, "be delivered"
-    if took is not None and took > limit + slack:
+    if took is not None and took > slack.limit(limit):
         return [
             f"took {took:g}s to {what}, over its bound of {limit:g}s ({bound.describe()}) "
-            f"plus {slack:g}s of slack"
+            f"plus {slack.describe()}"
         ]
     return []
 

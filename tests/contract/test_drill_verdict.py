@@ -10,6 +10,7 @@ from contract.drill.verdict import (
     AlertResult,
     ConditionWindow,
     DrillRecord,
+    Slack,
     inhibition_problems,
     judge_alert,
     quiet_problems,
@@ -17,7 +18,7 @@ from contract.drill.verdict import (
 from contract.webhook import Notification
 
 BOUND = Bound(scrape=0.25, evaluation=1.0, hold=0.1, group_wait=5.0, window=1.0)
-SLACK = 3.0
+SLACK = Slack(3.0)
 
 
 def expectation(
@@ -156,8 +157,17 @@ def test_a_delivery_over_its_bound_is_named_with_the_bound_parts() -> None:
     (problem,) = texts(judge_alert(expectation(), drill, slack=SLACK))
     assert problem == (
         "took 20s to be delivered, over its bound of 7.35s (scrape 0.25 + evaluation 1 + for 0.1 "
-        "+ group_wait 5 + window 1 = 7.35s) plus 3s of slack"
+        "+ group_wait 5 + window 1 = 7.35s) plus 3s + 0% of slack"
     )
+
+
+def test_a_share_of_the_bound_widens_the_slack() -> None:
+    drill = record(
+        [firing(12.0, "Down")], [note(20.0, "Down", "firing"), note(31.0, "Down", "resolved")]
+    )
+    # 10s to deliver: over 7.35 + 2, within 7.35 + 2 + 50% of 7.35.
+    assert texts(judge_alert(expectation(), drill, slack=Slack(2.0)))[0].startswith("took 10s")
+    assert texts(judge_alert(expectation(), drill, slack=Slack(2.0, 0.5))) == []
 
 
 def _inhibition(target_notes: list[Notification], target_am: str) -> list[str]:

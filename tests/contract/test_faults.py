@@ -55,7 +55,11 @@ def tree(tmp_path: Path) -> Path:
 
 
 def run_contract(
-    tree: Path, *pytest_args: str, scale: float = 1.0, env: dict[str, str] | None = None
+    tree: Path,
+    *pytest_args: str,
+    scale: float = 1.0,
+    env: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
 ) -> ContractRun:
     """Run `python -m contract` on tree (Grafana left out) and collect what it left."""
     evidence = tree.parent / "evidence"
@@ -72,6 +76,7 @@ def run_contract(
         "--timeout-scale",
         str(scale),
     ]
+    argv += options
     if pytest_args:
         argv += ["--", *pytest_args]
     done = subprocess.run(
@@ -223,7 +228,7 @@ def test_interrupt_tears_the_stack_down(tree: Path, signum: signal.Signals) -> N
     )
     assert process.stdout is not None
     for line in process.stdout:
-        if "waiting for BackendDown" in line:
+        if "[drill] applying" in line:
             break
     process.send_signal(signum)
     process.communicate(timeout=60)
@@ -238,3 +243,46 @@ def test_interrupt_tears_the_stack_down(tree: Path, signum: signal.Signals) -> N
                 f"{component} still listens on {address}"
             )
     assert (evidence / "components" / "prometheus.log").stat().st_size > 0
+
+
+def _drill_message(run: ContractRun) -> str:
+    assert run.code != 0, run.output[-2000:]
+    assert run.part("alerts")["status"] == "FAILED"
+    return run.failure_messages("alerts")
+
+
+def test_an_alert_routed_to_the_wrong_receiver_fails_the_drill(tree: Path) -> None:
+    edit(
+        tree / "deploy" / "alertmanager" / "alertmanager.yml",
+        lambda t: t.replace('- receiver: "ticket"', '- receiver: "page"', 1),
+    )
+    run = run_contract(tree, "-k", "every_alert_fires", options=("--drill", "GateDenySpike"))
+    assert (
+        "GateDenySpike: delivered by receiver 'page', but severity 'ticket' routes to 'ticket'"
+        in _drill_message(run)
+    )
+
+
+def test_a_missing_inhibit_rule_fails_the_drill(tree: Path) -> None:
+    config = tree / "deploy" / "alertmanager" / "alertmanager.yml"
+    edit(config, lambda t: t[: t.index("inhibit_rules:")])
+    run = run_contract(
+        tree, "-k", "every_alert_fires", scale=0.3, options=("--drill", "LatencySLOBurnRateTicket")
+    )
+    _drill_message(run)
+    # A shortened run stops at the first failing step; the summary lists every drill problem.
+    problems = "\n".join(run.summary["drill"]["problems"])
+    assert "LatencySLOBurnRateTicket was delivered" in problems
+    assert "while its inhibitor LatencySLOBurnRatePage was still firing" in problems
+
+
+def test_an_alert_firing_under_healthy_traffic_fails_the_quiet_proof(tree: Path) -> None:
+    # As a broken threshold would: the healthy background traffic alone now exceeds it.
+    edit(
+        tree / "alerts" / "drill" / "traffic.yml",
+        lambda t: t.replace("[1s])) > 50", "[1s])) > 0.5", 1),
+    )
+    run = run_contract(tree, "-k", "healthy_traffic")
+    message = _drill_message(run)
+    assert "HighRequestVolume went pending" in message
+    assert "under healthy traffic only" in message
