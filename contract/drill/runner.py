@@ -98,15 +98,19 @@ class DrillRunner:
         """Let healthy traffic flow with no condition applied."""
         started = time.monotonic()
         self.say(f"healthy traffic only for {seconds:g}s: no drill alert may go pending")
-        time.sleep(seconds)
+        with self.stack.timings.phase("drill.quiet"):
+            time.sleep(seconds)
         self.quiet = (started, time.monotonic())
 
     def run_conditions(self) -> None:
         """Apply and remove every planned condition, then wait for every resolution."""
         conditions = Conditions(self.stack, self.load, self.reload)
+        timings = self.stack.timings
         for stage in stages(self.plan, self.only):
-            self._run_stage([conditions.get(name) for name in stage])
-        self._wait(self._all_ended, self._tail_timeout(), "every alert delivered resolved")
+            with timings.phase(f"drill.stage {'+'.join(stage)}"):
+                self._run_stage([conditions.get(name) for name in stage])
+        with timings.phase("drill.tail (waiting for the last resolutions)"):
+            self._wait(self._all_ended, self._tail_timeout(), "every alert delivered resolved")
 
     def _alerts_of(self, condition: str) -> list[AlertExpectation]:
         return [e for e in self.plan.values() if e.condition == condition]

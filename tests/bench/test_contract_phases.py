@@ -48,5 +48,18 @@ def test_a_planned_earlier_run_is_read_instead_of_started(tmp_path: Path) -> Non
     figures = {figure.name: figure for figure in part.figures}
     assert figures["phase `scenarios`"].value == 75.0
     assert figures["suite exit code"].value == 0.0 and figures["suite exit code"].passed
+    wall = figures["wall time, fire drill included"]
+    assert wall.value == 40.0 and wall.passed  # the 3-minute bar
     assert not (tmp_path / "contract.log").exists()  # nothing was started
     assert str(evidence) in said[0]
+
+
+def test_a_contract_over_three_minutes_misses_its_bar(tmp_path: Path) -> None:
+    evidence = tmp_path / "slow"
+    evidence.mkdir()
+    summary = {"timings": {"scenarios": 200.0}, "wall_seconds": 210.0, "exit_code": 0}
+    (evidence / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    plan = make_plan(quick=True, parts=("contract",), contract_evidence=str(evidence))
+    [part] = measure_contract(plan, tmp_path, lambda _: None)
+    figures = {figure.name: figure for figure in part.figures}
+    assert not figures["wall time, fire drill included"].passed
