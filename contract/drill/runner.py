@@ -186,29 +186,12 @@ class DrillRunner:
             time.sleep(TICK_SECONDS)
 
     def delivery_evidence(self) -> str:
-        """Quote Alertmanager's own view of failed notifications and its log."""
+        """Quote Alertmanager's own view of its webhook notifications and its log."""
         try:
             metrics = self.session.get(self.stack.url(ALERTMANAGER) + "/metrics", timeout=5).text
         except requests.RequestException as exc:
             metrics = f"(no answer from /metrics: {exc})"
-        wanted = [
-            line
-            for line in metrics.splitlines()
-            if line.startswith(
-                ("alertmanager_notifications_failed_total", "alertmanager_notifications_total")
-            )
-        ]
-        log = [
-            line
-            for line in self.stack.component(ALERTMANAGER).logs().splitlines()
-            if "notify" in line.lower() or "level=error" in line or "level=warn" in line
-        ][-8:]
-        return (
-            "Alertmanager /metrics: "
-            + ("; ".join(wanted) or "no notification counters")
-            + " | Alertmanager log: "
-            + (" / ".join(log) or "no notify, warning or error line")
-        )
+        return describe_delivery(metrics, self.stack.component(ALERTMANAGER).logs())
 
     def save(self, record: DrillRecord) -> None:
         """Write what the drill saw under drill/ in the evidence."""
@@ -244,3 +227,26 @@ def stop_drill(runner: DrillRunner) -> None:
     """Stop the traffic and the monitor (safe to call twice)."""
     runner.load.__exit__(None, None, None)
     runner.monitor.__exit__(None, None, None)
+
+
+def describe_delivery(metrics: str, log: str, integration: str = "webhook") -> str:
+    """Return Alertmanager's notification counters for an integration and its telling log lines."""
+    counters = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith(
+            ("alertmanager_notifications_failed_total", "alertmanager_notifications_total")
+        )
+        and f'integration="{integration}"' in line
+    ]
+    lines = [
+        line
+        for line in log.splitlines()
+        if "notify" in line.lower() or "level=error" in line or "level=warn" in line
+    ][-8:]
+    return (
+        "Alertmanager /metrics: "
+        + ("; ".join(counters) or f"no {integration} notification counters")
+        + " | Alertmanager log: "
+        + (" / ".join(lines) or "no notify, warning or error line")
+    )

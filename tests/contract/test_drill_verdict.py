@@ -6,6 +6,7 @@ from typing import Any
 
 from contract.drill.monitor import AmAlert, PromAlert, Snapshot
 from contract.drill.plan import AlertExpectation, Bound
+from contract.drill.runner import describe_delivery
 from contract.drill.verdict import (
     AlertResult,
     ConditionWindow,
@@ -245,3 +246,21 @@ def test_an_alert_no_drill_plans_is_named_too() -> None:
     drill = record([firing(15.0, "Stray")], [])
     (problem,) = quiet_problems({"Down": expectation()}, drill)
     assert problem.startswith("Stray went firing") and "no drill plans it" in problem
+
+
+def test_delivery_evidence_quotes_the_integration_counters_and_the_failing_log_lines() -> None:
+    metrics = (
+        'alertmanager_notifications_failed_total{integration="email"} 0\n'
+        'alertmanager_notifications_failed_total{integration="webhook"} 4\n'
+        'alertmanager_notifications_total{integration="webhook"} 6\n'
+    )
+    log = (
+        "ts=1 level=info msg=started\n"
+        'ts=2 level=error component=dispatcher msg="Notify for alerts failed" '
+        'err="ticket/webhook[0]: notify retry canceled: connection refused"\n'
+    )
+    text = describe_delivery(metrics, log)
+    assert 'failed_total{integration="webhook"} 4' in text
+    assert "email" not in text
+    assert "ticket/webhook[0]: notify retry canceled: connection refused" in text
+    assert "started" not in text
