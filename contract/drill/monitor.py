@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 import requests
@@ -171,7 +170,3 @@ def snapshots_as_json(snapshots: list[Snapshot], origin: float) -> list[dict[str
         out.append(item)
     return out
 
-
-def describe_wall(seconds: float) -> str:
-    """Return an ISO time for a wall-clock seconds value (for messages)."""
-    return datetime.fromtimestamp(seconds).isoformat(timespec="milliseconds")
