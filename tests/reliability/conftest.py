@@ -15,6 +15,7 @@ DEFAULT_BASE = ROOT / "evidence" / "reliability"
 MARKER = "reliability"
 # The scanner reads what every other test wrote, so it must run after them.
 LAST_MARKER = "scans_outputs"
+RELIABILITY_TIMEOUT_SECONDS = 1800
 
 _run_record: RunRecord | None = None
 _registry = SecretRegistry()
@@ -49,8 +50,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         "(or nox -s reliability)"
     )
     for item in items:
-        if not selected and item.get_closest_marker(MARKER) is not None:
+        if item.get_closest_marker(MARKER) is None:
+            continue
+        if not selected:
             item.add_marker(skip)
+        elif item.get_closest_marker("timeout") is None:
+            # A full (unbounded) run is minutes per test; still never forever.
+            item.add_marker(pytest.mark.timeout(RELIABILITY_TIMEOUT_SECONDS))
     items.sort(key=lambda item: item.get_closest_marker(LAST_MARKER) is not None)
 
 

@@ -224,6 +224,25 @@ async def service(make_service: MakeService) -> ServiceHarness:
     return await make_service()
 
 
+# The envelope's `error` per status, as the README and OpenAPI document promise it.
+ERROR_NAMES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable_entity",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
 async def envelope(response: ClientResponse, status: int, reason: str) -> dict[str, Any]:
     """Assert an error response's status, envelope, reason code and trace header."""
     __tracebackhide__ = True
@@ -231,6 +250,8 @@ async def envelope(response: ClientResponse, status: int, reason: str) -> dict[s
     assert response.status == status, body
     assert set(body) == {"error", "trace_id", "reason_codes", "message"}, body
     assert body["reason_codes"] == [reason], body
+    # Written out, not read from the code under test: a changed name must fail here.
+    assert body["error"] == ERROR_NAMES[status], body
     assert response.headers["X-Request-Id"] == body["trace_id"]
     assert body["message"]
     return body  # type: ignore[no-any-return]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 
 import jsonschema
 import pytest
@@ -89,13 +88,12 @@ async def test_slow_server_times_out_per_attempt(
     upstream.script = [upstream.slow()]
     executor = make_executor(llm_timeout_seconds=0.3, llm_max_retries=1)
 
-    started = time.monotonic()
     error = await failure_of(executor, chat_request())
 
     assert error.outcome == "timeout"
     assert "0.3s" in error.message
+    # The total time is a wall-clock figure: tests/reliability/test_wall_clock_bounds.py.
     assert len(upstream.requests) == 2
-    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.parametrize("code", [400, 401, 404, 422])

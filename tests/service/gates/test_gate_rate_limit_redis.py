@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -97,18 +98,26 @@ async def test_buckets_are_keyed_by_key_id_and_expire_when_idle(
     assert key.split(".")[1] not in stored[0], "the bucket names the key id, never the secret"
 
 
+async def spend(replicas: Replicas, limit: int) -> int:
+    """Send alternately to both replicas until the first refusal; return how many passed."""
+    for allowed in range(limit):
+        replica = (replicas.first, replicas.second)[allowed % 2]
+        if (await replica.process(replicas.key, ECHO)).status != 200:
+            return allowed
+    raise AssertionError(f"{limit} requests passed: the limit is not enforced")
+
+
 async def test_an_empty_bucket_refills_by_elapsed_time(start_replicas: StartReplicas) -> None:
     replicas = await start_replicas(60)
-    first, second, key = replicas.first, replicas.second, replicas.key
-    allowed = 0
-    while (await (first, second)[allowed % 2].process(key, ECHO)).status == 200:
-        allowed += 1
-    # A burst of 60, plus whatever trickled back (one a second) while it was spent.
-    assert 60 <= allowed <= 62
+    started = time.monotonic()
+    allowed = await spend(replicas, 200)
+    # A burst of exactly 60, plus one token per whole second the burst took (Redis
+    # measures less time than we do: the bound holds however slow this machine is).
+    assert 60 <= allowed <= 60 + math.floor(time.monotonic() - started)
+    emptied = time.monotonic()
     await asyncio.sleep(1.0)
-    assert (await second.process(key, ECHO)).status == 200, "one token a second comes back"
-    again = [(await first.process(key, ECHO)).status for _ in range(2)]
-    assert 429 in again, "and only about one"
+    back = await spend(replicas, 200)
+    assert 1 <= back <= math.floor(time.monotonic() - emptied), "one token a second comes back"
 
 
 async def test_the_script_is_loaded_again_after_redis_forgets_it(
@@ -135,9 +144,8 @@ async def test_redis_down_fails_closed_with_503_and_recovers_when_it_returns(
 
     redis_server.stop()
     for _ in range(3):
-        started = time.monotonic()
+        # How fast it refuses is timed in tests/reliability/test_wall_clock_bounds.py.
         refused = await first.process(key, ECHO)
-        assert time.monotonic() - started < 2.0, "an unreachable Redis must not hang requests"
         body = await expect_error(refused, 503, "RATE_LIMIT_UNAVAILABLE")
         assert "rate limit store is unavailable" in body["message"]
         assert refused.headers["Retry-After"] == "1"
