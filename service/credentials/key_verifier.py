@@ -60,6 +60,9 @@ class KeyVerifier:
         # Ids the store does not know, apart: a flood of made-up ids fills and
         # clears only this one, never evicting the real keys above.
         self._unknown: dict[str, None] = {}
+        # Every key id in the store, loaded when first needed and again after a change.
+        self._real_ids: frozenset[str] | None = None
+        self._real_ids_epoch = -1
         self._generation = store.generation()
         self._checked_at = monotonic()
         # Moves whenever the cache is dropped, so caches derived from keys
@@ -141,7 +144,17 @@ class KeyVerifier:
         self._cache[key_id] = entry
         return entry
 
-    def knows(self, api_key: str) -> bool:
-        """Return True if `api_key` names a key already cached as real (no store access)."""
+    async def names_a_real_key(self, api_key: str) -> bool:
+        """Return True if `api_key` names an existing key id (its secret is not checked).
+
+        The ids are read once per change of the store, never per call: a caller
+        cannot make this cost a lookup by sending made-up ids.
+        """
         parts = split_api_key(api_key)
-        return parts is not None and parts[0] in self._cache
+        if parts is None:
+            return False
+        self.refresh()
+        if self._real_ids is None or self._real_ids_epoch != self.epoch:
+            self._real_ids = frozenset(record.key_id for record in await self._store.list_keys())
+            self._real_ids_epoch = self.epoch
+        return parts[0] in self._real_ids

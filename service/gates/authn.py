@@ -65,10 +65,10 @@ class AuthnGate:
         # caller learns nothing about which key or session ids exist.
         return INVALID if principal is None else principal
 
-    def knows(self, headers: Mapping[str, str]) -> bool:
-        """Return True if the request presents a key already verified as real (no lookup)."""
+    async def names_a_real_key(self, headers: Mapping[str, str]) -> bool:
+        """Return True if the request presents an API key whose id exists (no secret check)."""
         presented = _presented_key(headers)
-        return not isinstance(presented, Deny) and self._verifier.knows(presented)
+        return not isinstance(presented, Deny) and await self._verifier.names_a_real_key(presented)
 
 
 def _presented_key(headers: Mapping[str, str]) -> str | Deny:

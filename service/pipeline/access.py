@@ -49,7 +49,7 @@ class AccessGates:
 
     With an AnonymousLimit, requests that present no valid credential spend
     their client address's budget; once it is spent they get 429 and, unless
-    they carry a key already known to be real, skip authentication altogether.
+    they name a key id that exists, skip authentication altogether.
     """
 
     def __init__(
@@ -72,8 +72,9 @@ class AccessGates:
         source = None
         if anonymous is not None:
             source = anonymous.addresses.of(peer, headers)
-            # Over budget: refused before any key lookup or hash.
-            if anonymous.buckets.exhausted(source) and not self._authn.knows(headers):
+            # Over budget: refused before any key lookup or hash, unless it names a real key.
+            exhausted = anonymous.buckets.exhausted(source)
+            if exhausted and not await self._authn.names_a_real_key(headers):
                 limited = self._spend(record, source)
                 if limited is not None:
                     return limited

@@ -23,8 +23,13 @@ async def test_unauthenticated_requests_get_429_past_the_address_budget(
     assert statuses == [401, 401, 401, 429]
     limited = await expect_error(await service.process(None, ECHO), 429, "RATE_LIMITED")
     assert "per minute" in limited["message"]
-    # The flood spends the address's anonymous budget, not a real caller's.
+    # The flood spends the address's anonymous budget, not a real caller's: a key
+    # used before, and one never used (its id exists), both still pass.
     assert (await service.process(key, ECHO)).status == 200
+    fresh = await service.issue_key("viewer")
+    assert (await service.process(fresh, ECHO)).status == 200
+    # A made-up id is refused before any lookup of it.
+    await expect_error(await service.process(WRONG, ECHO), 429, "RATE_LIMITED")
 
 
 async def test_a_flood_writes_one_full_record_per_reason_then_a_count(
