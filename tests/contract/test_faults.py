@@ -228,7 +228,7 @@ def test_interrupt_tears_the_stack_down(tree: Path, signum: signal.Signals) -> N
     )
     assert process.stdout is not None
     for line in process.stdout:
-        if "[drill] applying" in line:
+        if "[drill] healthy traffic only" in line:
             break
     process.send_signal(signum)
     process.communicate(timeout=60)
