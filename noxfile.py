@@ -38,6 +38,8 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "service", "obs", "contract", "bench", "tests", "noxfile.py")
+    # The CI scripts in .ci/ are no package: checked file by file.
+    session.run("mypy", ".ci/fresh_debian.py")
 
 
 @nox.session
@@ -80,6 +82,13 @@ def bench_smoke(session: nox.Session) -> None:
     shutil.rmtree(out, ignore_errors=True)  # a stale results.json must not pass for this run's
     session.run("python", "-m", "bench", "run", "--quick", "--out", str(out), *session.posargs[1:])
     session.run("python", "-m", "bench.smoke", str(out))
+
+
+@nox.session(name="fresh_debian")
+def fresh_debian(session: nox.Session) -> None:
+    """Run the README's two commands in a clean debootstrapped Debian 12 (root; about 15 min)."""
+    _install(session, "contract")
+    session.run("python", ".ci/fresh_debian.py", *session.posargs)
 
 
 @nox.session
