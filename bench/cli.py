@@ -142,7 +142,8 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
 def _out_dir(requested: Path | None, started_utc: datetime) -> Path:
     out = requested or Path("evidence") / "bench" / started_utc.strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
-    return out
+    # Absolute: the production-mode service it starts refuses a relative audit log path.
+    return out.resolve()
 
 
 def profile(args: argparse.Namespace) -> int:
