@@ -169,4 +169,3 @@ def snapshots_as_json(snapshots: list[Snapshot], origin: float) -> list[dict[str
             alert["active_at"] = round(alert["active_at"] - origin, 3)
         out.append(item)
     return out
-

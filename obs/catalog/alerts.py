@@ -18,8 +18,8 @@ from obs.catalog.alert_kinds import (
     TargetAbsent,
     TargetDown,
 )
-from obs.catalog.drill import drill_condition
 from obs.catalog.combos import bad_and_good, first_label_set, metric_of
+from obs.catalog.drill import drill_condition
 from obs.catalog.expressions import Selector, check_selector, parse_selector
 from obs.catalog.fields import Where
 from obs.catalog.metrics import MetricSpec
