@@ -40,6 +40,8 @@ class Backend:
     registry: SecretRegistry
     durability: str = "fsync"
     rate_limit_per_minute: int = NO_RATE_LIMIT
+    # Per client address, for requests without a valid credential (all from 127.0.0.1 here).
+    unauthenticated_per_minute: int = NO_RATE_LIMIT
     extra_env: dict[str, str] = field(default_factory=dict)
     cpu: int | None = None
     port: int = field(default_factory=free_port)
@@ -65,6 +67,9 @@ class Backend:
         """Return the process environment: production mode, this folder, this port."""
         settings = service_env(self.data_dir, self.port, self.audit_path, self.durability)
         settings["TECHNO_RATE_LIMIT_PER_MINUTE"] = str(self.rate_limit_per_minute)
+        settings["TECHNO_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE"] = str(
+            self.unauthenticated_per_minute
+        )
         return {**without_techno_env(os.environ), **settings, **self.extra_env}
 
     @contextlib.contextmanager

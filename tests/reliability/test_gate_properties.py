@@ -34,7 +34,12 @@ class LiveApp:
 
     def __init__(self, data_dir: Path) -> None:
         self.loop = asyncio.new_event_loop()
-        settings_ = Settings.from_env({}, data_dir=data_dir, rate_limit_per_minute=1_000_000)
+        settings_ = Settings.from_env(
+            {},
+            data_dir=data_dir,
+            rate_limit_per_minute=1_000_000,
+            unauthenticated_per_minute=1_000_000,
+        )
         self.client: TestClient[Any, Any] = TestClient(
             TestServer(create_app(settings_, registry=CollectorRegistry()), loop=self.loop),
             loop=self.loop,

@@ -34,7 +34,9 @@ def test_schemathesis_finds_nothing_across_every_operation(
     # The admin key may run `chat`: give the chat executor a real upstream to call, so a
     # fuzzed chat request is answered rather than failing as "not configured".
     with chat_upstream() as llm_url:
-        backend = Backend(test_folder, secret_registry, extra_env={"TECHNO_LLM_URL": llm_url})
+        # One upstream attempt fits in the executor timeout, as production requires.
+        env = {"TECHNO_LLM_URL": llm_url, "TECHNO_LLM_TIMEOUT_SECONDS": "5"}
+        backend = Backend(test_folder, secret_registry, extra_env=env)
         done = _run_schemathesis(binary, backend, examples, report, timeout=pick(bounded, 120, 900))
     (test_folder / "schemathesis.out").write_text(done.stdout + done.stderr, encoding="utf-8")
     summary = json.loads(report.read_text(encoding="utf-8"))

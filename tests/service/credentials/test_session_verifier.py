@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from service.credentials import session_verifier
 from service.credentials.key_verifier import KeyVerifier, Principal
 from service.credentials.keys import create_key
 from service.credentials.session_verifier import SessionVerifier
@@ -80,3 +83,19 @@ async def test_a_revoked_keys_session_is_refused_after_invalidate(
     await counting_store.revoke_key(issued.record.key_id, datetime.now(UTC))
     keys.invalidate()  # what the admin API does after revoking
     assert await sessions.verify(issued.token) is None
+
+
+async def test_a_flood_of_unknown_session_ids_never_evicts_a_real_session(
+    counting_store: CountingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_verifier, "MAX_CACHED_UNKNOWN", 50)
+    monkeypatch.setattr(session_verifier, "MAX_CACHED_KEYS", 50)
+    issued = await _session_of_new_key(counting_store)
+    sessions = SessionVerifier(counting_store, KeyVerifier(counting_store, recheck_seconds=3600))
+    assert await sessions.verify(issued.token) is not None
+    secret = issued.token.split(".", 1)[1]
+    for n in range(200):  # four times over both bounds
+        assert await sessions.verify(f"ses_{n:016x}.{secret}") is None
+    reads = counting_store.session_reads
+    assert await sessions.verify(issued.token) is not None
+    assert counting_store.session_reads == reads, "the real session was evicted by made-up ids"
