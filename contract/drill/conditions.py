@@ -26,7 +26,9 @@ HELD_SUFFIX = ".drill-held"
 # Request rates (per second) and concurrencies, chosen against the catalog's thresholds.
 HEALTHY_RATE = 10.0
 FAILING_RATE = 20.0
-SLOW_CONCURRENCY = 12
+# Paced, not back-to-back loops: loops that start together finish together, so the
+# completions come in bursts a 1 s drill window can miss, and the p95 alert flaps.
+SLOW_RATE = 16.0
 BAD_KEY_RATE = 5.0
 FLOOD_RATE = 120.0
 RELOAD_TIMEOUT_SECONDS = 15.0
@@ -89,7 +91,7 @@ class Conditions:
 
     def _upstream_slow(self) -> Condition:
         kind = chat_kind(self.stack.chat_key, SLOW)
-        return self._stream("upstream_slow", kind, concurrency=SLOW_CONCURRENCY)
+        return self._stream("upstream_slow", kind, rate=SLOW_RATE)
 
     def _bad_keys(self) -> Condition:
         return self._stream("bad_keys", healthy_kind("drill-not-a-real-key"), rate=BAD_KEY_RATE)

@@ -119,8 +119,10 @@ class DrillRunner:
         names = ", ".join(c.name for c in stage)
         self.say(f"applying {names}")
         for condition in stage:
-            condition.apply()
+            # Opened before applying: stopping a container takes a second or more, and
+            # the alert may go pending before the stop returns.
             self.windows[condition.name] = ConditionWindow(time.monotonic())
+            condition.apply()
         pending = {c.name: c for c in stage}
         deadline = time.monotonic() + max(self._detect_timeout(c.name) for c in stage)
         while pending and time.monotonic() < deadline:

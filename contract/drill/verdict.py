@@ -71,6 +71,8 @@ class AlertResult:
     resolved: float | None = None
     resolved_delivered: float | None = None
     held_by_inhibition: bool = False
+    # (stopped, fired again): it left Prometheus while its condition still held.
+    restarted: tuple[float, float] | None = None
     # (kind, text): kind is fire, deliver, resolve or bound, so each step reports its own.
     problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -111,15 +113,21 @@ def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack
         result.problems.append(("fire", f"its condition {expected.condition!r} was never applied"))
         return result
     result.applied, result.removed = window.applied, window.removed
+    stopped_at: float | None = None  # firing, then gone while the condition still held
     for snap in record.snapshots:
         seen = snap.prometheus.get(expected.name)
-        if snap.at < window.applied:
+        if snap.at < window.applied or (seen is None and snap.errors):
+            # A failed poll says nothing about the alert: never read it as resolved.
             continue
+        held = window.removed is None or snap.at < window.removed
         if seen is not None:
             if result.pending is None:
                 result.pending = max(seen.active_at, window.applied)
             if seen.state == "firing" and result.firing is None:
                 result.firing = snap.at
+            if stopped_at is not None and held and result.restarted is None:
+                result.restarted = (stopped_at, snap.at)
+            stopped_at = None
             am = snap.alertmanager.get(expected.name)
             if (
                 seen.state == "firing"
@@ -128,8 +136,25 @@ def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack
                 and am.inhibited_by
             ):
                 result.held_by_inhibition = True
+        elif result.firing is not None and held:
+            stopped_at = snap.at if stopped_at is None else stopped_at
         elif result.firing is not None and result.resolved is None:
-            result.resolved = snap.at
+            # Gone before its condition was removed and never back: it resolved then.
+            result.resolved = snap.at if stopped_at is None else stopped_at
+    if result.resolved is None:
+        result.resolved = stopped_at
+    if result.restarted is not None:
+        stopped, again = result.restarted
+        result.problems.append(
+            (
+                "fire",
+                f"stopped firing {result.since_applied(stopped)}s after {expected.condition!r} "
+                f"was applied, while it still held, and came back at "
+                f"{result.since_applied(again)}s: the series its expression reads is not "
+                "steady under the drill's load, and Alertmanager holds a returning alert "
+                f"until the group's next group_interval (evidence {EVIDENCE})",
+            )
+        )
     if result.firing is None:
         result.problems.append(
             (

@@ -171,6 +171,47 @@ def test_a_share_of_the_bound_widens_the_slack() -> None:
     assert texts(judge_alert(expectation(), drill, slack=Slack(2.0, 0.5))) == []
 
 
+def test_an_alert_that_stops_and_fires_again_under_its_condition_is_named() -> None:
+    # Firing at 12, gone at 14 while backend_stopped still holds (removed at 20), back at 15:
+    # the flap that delays delivery by a group_interval, named as such, not as a slow delivery.
+    drill = record(
+        [firing(12.0, "Down"), Snapshot(14.0), firing(15.0, "Down"), Snapshot(21.0)],
+        [note(17.0, "Down", "firing"), note(30.0, "Down", "resolved")],
+    )
+    result = judge_alert(expectation(), drill, slack=SLACK)
+    assert result.restarted == (14.0, 15.0)
+    assert result.problems_of("fire") == [
+        "Down: stopped firing 4.0s after 'backend_stopped' was applied, while it still held, "
+        "and came back at 5.0s: the series its expression reads is not steady under the "
+        "drill's load, and Alertmanager holds a returning alert until the group's next "
+        "group_interval (evidence drill/observations.json, webhook/notifications.json)"
+    ]
+    assert result.resolved == 21.0
+
+
+def test_a_failed_poll_is_not_read_as_the_alert_stopping() -> None:
+    drill = record(
+        [
+            firing(12.0, "Down"),
+            Snapshot(14.0, errors=("prometheus: timeout",)),
+            firing(15.0, "Down"),
+            Snapshot(21.0),
+        ],
+        [note(17.0, "Down", "firing"), note(30.0, "Down", "resolved")],
+    )
+    result = judge_alert(expectation(), drill, slack=SLACK)
+    assert (result.restarted, texts(result), result.resolved) == (None, [], 21.0)
+
+
+def test_an_alert_that_stops_for_good_under_its_condition_resolved_then() -> None:
+    drill = record(
+        [firing(12.0, "Down"), Snapshot(14.0), Snapshot(21.0)],
+        [note(17.0, "Down", "firing"), note(30.0, "Down", "resolved")],
+    )
+    result = judge_alert(expectation(), drill, slack=SLACK)
+    assert (result.restarted, result.resolved) == (None, 14.0)
+
+
 def _inhibition(target_notes: list[Notification], target_am: str) -> list[str]:
     plan = {
         "Page": expectation("Page"),
@@ -264,3 +305,25 @@ def test_delivery_evidence_quotes_the_integration_counters_and_the_failing_log_l
     assert "email" not in text
     assert "ticket/webhook[0]: notify retry canceled: connection refused" in text
     assert "started" not in text
+
+
+def test_a_condition_window_opens_before_the_condition_is_applied() -> None:
+    # Stopping a container takes a second or more: an alert going pending during the
+    # stop is the drill's own, not an alert outside it.
+    from contract.drill.conditions import Condition
+    from contract.drill.runner import DrillRunner
+
+    runner = DrillRunner.__new__(DrillRunner)
+    runner.windows, runner.say = {}, lambda _message: None
+    runner._ready_to_remove = lambda _name: True  # type: ignore[method-assign]
+    runner._note_ended = lambda: None  # type: ignore[method-assign]
+    runner._detect_timeout = lambda _name: 1.0  # type: ignore[method-assign]
+    open_while_applying: list[bool] = []
+    stop = Condition(
+        "backend_stopped",
+        lambda: open_while_applying.append("backend_stopped" in runner.windows),
+        lambda: None,
+    )
+    runner._run_stage([stop])
+    assert open_while_applying == [True]
+    assert runner.windows["backend_stopped"].removed is not None
