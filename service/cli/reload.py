@@ -68,11 +68,16 @@ def _watchfiles() -> ModuleType:
         ) from exc
 
 
+def say(line: str) -> None:
+    """Print a reloader line at once: piped to a log, a buffered line dies with a SIGKILL."""
+    print(line, flush=True)
+
+
 def run_with_reload(
     settings: Settings,
     *,
     server_command: tuple[str, ...] | None = None,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = say,
 ) -> int:
     """Run the server in a child process and restart it whenever a watched file changes."""
     watchfiles = _watchfiles()

@@ -96,7 +96,8 @@ def reloading_server(tmp_path: Path) -> Iterator[ReloadingServer]:
     shutil.copy(DEFAULT_ACTION_MATRIX, matrix)
     port = free_port()
     env = {
-        **os.environ,
+        # As on a fresh machine: buffered output, so a line not flushed is a line lost.
+        **{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
         "TECHNO_MODE": "dev",
         "TECHNO_DATA_DIR": str(tmp_path / "var"),
         "TECHNO_PORT": str(port),
@@ -140,3 +141,15 @@ def test_an_edited_matrix_is_live_after_the_restart(reloading_server: ReloadingS
         )
     )
     _wait_for_status(base, api_key, 200, server)
+
+
+def test_the_reloader_lines_survive_a_kill_when_piped(reloading_server: ReloadingServer) -> None:
+    # Piped into a log and then killed (a CI timeout, an OOM kill), a buffered reloader
+    # would take its lines with it: they must already be written.
+    base, env, _, server = reloading_server
+    created = cli(env, "keys", "create", "--role", "viewer", "--json")
+    assert created.returncode == 0, created.stderr
+    _wait_for_status(base, json.loads(created.stdout)["api_key"], 403, server)  # it answers
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+    # The fixture's teardown reads what was written and asserts the "reload: watching" line.
