@@ -255,7 +255,7 @@ class AuditWriter:
             lines, self._pending = self._pending, []
             self._pending_events = 0
             waiters, self._waiters = self._waiters, []
-            written = await asyncio.to_thread(self._write, lines) if lines else True
+            written = await self._write_batch(lines) if lines else True
             for waiter in waiters:
                 if waiter.done():
                     continue
@@ -265,6 +265,10 @@ class AuditWriter:
                     waiter.set_exception(AuditUnavailable(str(self.path)))
             if self._closing and not self._pending:
                 return
+
+    async def _write_batch(self, lines: list[str]) -> bool:
+        """Write one batch off the event loop; return False when it could not be."""
+        return await asyncio.to_thread(self._write, lines)
 
     async def _wait_for_work(self) -> None:
         if self.durability == "fsync":
