@@ -19,7 +19,7 @@ from contract.errors import HarnessError
 from contract.spec import BACKEND, PROMETHEUS
 from contract.stack import Stack
 from contract.upstream import FAIL, SLOW
-from obs.catalog.drill import DRILL_CONDITIONS
+from obs.catalog.drill import ALWAYS, DRILL_CONDITIONS
 
 AUDIT_FILE = "audit.jsonl"
 HELD_SUFFIX = ".drill-held"
@@ -69,6 +69,7 @@ class Conditions:
 
     # Every DRILL_CONDITIONS name, and the method that builds it.
     BUILDERS: Mapping[str, str] = {
+        ALWAYS: "_always",
         "backend_stopped": "_backend_stopped",
         "target_removed": "_target_removed",
         "upstream_failing": "_upstream_failing",
@@ -84,6 +85,10 @@ class Conditions:
             raise HarnessError("drill", f"no condition {name!r}; known: {sorted(DRILL_CONDITIONS)}")
         build: Callable[[], Condition] = getattr(self, self.BUILDERS[name])
         return build()
+
+    def _always(self) -> Condition:
+        # Nothing to create or remove: its alerts (the Watchdog) fire with no condition.
+        return Condition(ALWAYS, lambda: None, lambda: None)
 
     def _upstream_failing(self) -> Condition:
         kind = chat_kind(self.stack.chat_key, FAIL)

@@ -16,9 +16,12 @@ from contract.durations import duration_seconds
 from obs.catalog import Catalog
 from obs.catalog.alert_kinds import BurnRate
 from obs.catalog.alerts import AlertSpec
+from obs.catalog.drill import ALWAYS
 
 # Conditions in the order the drill applies them (see contract/drill/runner.py for why).
 CONDITION_ORDER = (
+    # No condition at all (the Watchdog): it is already firing, so it costs nothing first.
+    ALWAYS,
     "target_removed",
     "upstream_slow",
     "upstream_failing",

@@ -33,7 +33,14 @@ from contract.drill.conditions import (
 from contract.drill.load import LoadEngine
 from contract.drill.monitor import AlertMonitor, snapshots_as_json
 from contract.drill.plan import AlertExpectation, stages
-from contract.drill.verdict import AlertResult, ConditionWindow, DrillRecord, Slack, judge_alert
+from contract.drill.verdict import (
+    AlertResult,
+    ConditionWindow,
+    DrillRecord,
+    Slack,
+    judge_alert,
+    never_resolves,
+)
 from contract.errors import HarnessError
 from contract.evidence import Evidence
 from contract.progress import Progress
@@ -159,8 +166,8 @@ class DrillRunner:
             if window.removed is None or window.ended is not None:
                 continue
             if all(
-                r.resolved_delivered is not None and r.delivered is not None
-                for _, r in self._results(name)
+                r.delivered is not None and (r.resolved_delivered is not None or never_resolves(e))
+                for e, r in self._results(name)
             ):
                 window.ended = time.monotonic()
                 self.say(f"{name}: every alert delivered resolved")

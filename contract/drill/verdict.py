@@ -10,6 +10,7 @@ from typing import Any
 from contract.drill.monitor import Snapshot
 from contract.drill.plan import AlertExpectation
 from contract.webhook import Notification
+from obs.catalog.drill import ALWAYS
 
 _LABEL_REF = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
 EVIDENCE = "drill/observations.json, webhook/notifications.json"
@@ -105,6 +106,11 @@ def _first_notification(
     return None
 
 
+def never_resolves(expected: AlertExpectation) -> bool:
+    """An alert with no condition (the Watchdog) fires all the time: it must never resolve."""
+    return expected.condition == ALWAYS
+
+
 def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack) -> AlertResult:
     """Follow one alert from its condition to its delivered resolution."""
     result = AlertResult(expected.name, expected.condition, expected.severity, expected.receiver)
@@ -112,6 +118,8 @@ def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack
     if window is None:
         result.problems.append(("fire", f"its condition {expected.condition!r} was never applied"))
         return result
+    if never_resolves(expected):
+        return _judge_always(expected, record, window, result)
     result.applied, result.removed = window.applied, window.removed
     stopped_at: float | None = None  # firing, then gone while the condition still held
     for snap in record.snapshots:
@@ -165,21 +173,13 @@ def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack
             )
         )
         return result
-    delivered = _first_notification(record.notifications, expected.name, "firing", window.applied)
-    if delivered is None:
-        evidence = record.delivery_evidence.get(expected.name, "")
-        result.problems.append(
-            (
-                "deliver",
-                f"fired in Prometheus {result.since_applied(result.firing)}s after the condition "
-                f"but no firing notification reached receiver {expected.receiver!r} (webhook "
-                f"integration){': ' + evidence if evidence else ''}",
-            )
-        )
-    else:
-        note, alert = delivered
-        result.delivered, result.delivered_receiver = note.received_monotonic, note.receiver
-        result.problems += [("deliver", p) for p in _delivery_problems(expected, note, alert)]
+    _judge_delivery(
+        expected,
+        record,
+        result,
+        window.applied,
+        f"fired in Prometheus {result.since_applied(result.firing)}s after the condition",
+    )
     if window.removed is not None:
         resolved = _first_notification(
             record.notifications, expected.name, "resolved", result.firing
@@ -196,6 +196,68 @@ def judge_alert(expected: AlertExpectation, record: DrillRecord, *, slack: Slack
         else:
             result.resolved_delivered = resolved[0].received_monotonic
     result.problems += [("bound", p) for p in _bound_problems(expected, result, slack)]
+    return result
+
+
+def _judge_delivery(
+    expected: AlertExpectation, record: DrillRecord, result: AlertResult, after: float, fired: str
+) -> None:
+    """Find its first firing notification after `after`; name what is missing or wrong."""
+    delivered = _first_notification(record.notifications, expected.name, "firing", after)
+    if delivered is None:
+        evidence = record.delivery_evidence.get(expected.name, "")
+        result.problems.append(
+            (
+                "deliver",
+                f"{fired} but no firing notification reached receiver {expected.receiver!r} "
+                f"(webhook integration){': ' + evidence if evidence else ''}",
+            )
+        )
+        return
+    note, alert = delivered
+    result.delivered, result.delivered_receiver = note.received_monotonic, note.receiver
+    result.problems += [("deliver", p) for p in _delivery_problems(expected, note, alert)]
+
+
+def _judge_always(
+    expected: AlertExpectation, record: DrillRecord, window: ConditionWindow, result: AlertResult
+) -> AlertResult:
+    """Firing at every poll from its window on, delivered at some time, never resolved."""
+    result.applied = window.applied
+    polls = [s for s in record.snapshots if s.at >= window.applied and not s.errors]
+    for snap in polls:
+        seen = snap.prometheus.get(expected.name)
+        if seen is not None and seen.state == "firing":
+            if result.firing is None:
+                result.pending, result.firing = min(seen.active_at, snap.at), snap.at
+        elif result.firing is not None and result.resolved is None:
+            result.resolved = snap.at
+    if result.firing is None:
+        result.problems.append(
+            ("fire", f"is not firing in Prometheus, yet it has no condition (evidence {EVIDENCE})")
+        )
+        return result
+    if result.resolved is not None:
+        result.problems.append(
+            (
+                "fire",
+                f"stopped firing {result.since_applied(result.resolved)}s into its drill: "
+                f"it has no condition, so Prometheus stopped evaluating it (evidence {EVIDENCE})",
+            )
+        )
+    # It fired when its rules were first loaded, long before its window opened, and
+    # Alertmanager repeats it only every repeat_interval: any delivery since the start counts.
+    _judge_delivery(expected, record, result, float("-inf"), "fires in Prometheus")
+    resolved = _first_notification(record.notifications, expected.name, "resolved", float("-inf"))
+    if resolved is not None:
+        result.resolved_delivered = resolved[0].received_monotonic
+        result.problems.append(
+            (
+                "resolve",
+                f"was delivered resolved to {resolved[0].receiver!r}: a dead man's switch "
+                "never resolves, so its receiver would raise the alarm",
+            )
+        )
     return result
 
 
@@ -283,6 +345,8 @@ def quiet_problems(expected: Mapping[str, AlertExpectation], record: DrillRecord
     for snap in record.snapshots:
         for name, seen in snap.prometheus.items():
             want = expected.get(name)
+            if want is not None and never_resolves(want):
+                continue  # it fires all the time: its own drill proves it, not the quiet one
             window = record.windows.get(want.condition) if want else None
             if window is not None and window.covers(snap.at):
                 continue

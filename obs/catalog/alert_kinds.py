@@ -135,5 +135,26 @@ class BurnRate:
         return {"slo": self.slo}
 
 
-AlertRule = TargetDown | TargetAbsent | RatioAbove | RateAbove | QuantileAbove | BurnRate
-ALERT_KINDS = ("target_down", "target_absent", "ratio_above", "rate_above", "quantile_above")
+@dataclass(frozen=True)
+class Always:
+    """Fires at every evaluation: a dead man's switch, whose silence means delivery broke."""
+
+    def expr(self) -> str:
+        return "vector(1)"
+
+    def output_labels(self) -> tuple[str, ...]:
+        return ()
+
+    def placeholders(self) -> dict[str, str]:
+        return {}
+
+
+AlertRule = TargetDown | TargetAbsent | RatioAbove | RateAbove | QuantileAbove | BurnRate | Always
+ALERT_KINDS = (
+    "target_down",
+    "target_absent",
+    "ratio_above",
+    "rate_above",
+    "quantile_above",
+    "always",
+)

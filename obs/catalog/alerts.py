@@ -11,6 +11,7 @@ from obs.catalog import fields
 from obs.catalog.alert_kinds import (
     ALERT_KINDS,
     AlertRule,
+    Always,
     BurnRate,
     QuantileAbove,
     RateAbove,
@@ -19,7 +20,7 @@ from obs.catalog.alert_kinds import (
     TargetDown,
 )
 from obs.catalog.combos import bad_and_good, first_label_set, metric_of
-from obs.catalog.drill import drill_condition
+from obs.catalog.drill import ALWAYS, drill_condition
 from obs.catalog.expressions import Selector, check_selector, parse_selector
 from obs.catalog.fields import Where
 from obs.catalog.metrics import MetricSpec
@@ -46,6 +47,7 @@ _COMMON_KEYS = {
 _KIND_KEYS = {
     "target_down": set(),
     "target_absent": set(),
+    "always": set(),
     "ratio_above": {"numerator", "denominator", "window", "threshold", "by"},
     "rate_above": {"selector", "window", "threshold", "by"},
     "quantile_above": {"selector", "quantile", "window", "threshold", "by"},
@@ -114,6 +116,10 @@ def _parse_alert(body: dict[str, Any], name: str, where: Where, ctx: AlertContex
     if severity not in ctx.severities:
         raise where.error("severity", f"must be one of {list(ctx.severities)}, got {severity!r}")
     rule = _parse_rule(kind, body, where, ctx)
+    drill = drill_condition(body, where)
+    if (kind == "always") != (drill == ALWAYS):
+        # Only an alert with no condition fires without one, and the drill must not apply any.
+        raise where.error("drill", f"kind 'always' goes with drill: {ALWAYS}, and only it")
     for_ = fields.duration(body, where, "for")
     values = {**rule.placeholders(), "for": for_}
     return AlertSpec(
@@ -128,7 +134,7 @@ def _parse_alert(body: dict[str, Any], name: str, where: Where, ctx: AlertContex
             fields.text(body, where, "description"), values, rule, where, "description"
         ),
         runbook=parse_runbook(body.get("runbook"), where),
-        drill=drill_condition(body, where),
+        drill=drill,
     )
 
 
@@ -155,6 +161,8 @@ def _parse_rule(kind: str, body: dict[str, Any], where: Where, ctx: AlertContext
         return TargetDown(ctx.job)
     if kind == "target_absent":
         return TargetAbsent(ctx.job)
+    if kind == "always":
+        return Always()
     window = fields.duration(body, where, "window")
     threshold = fields.number(body, where, "threshold")
     if threshold < 0:

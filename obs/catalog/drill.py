@@ -14,7 +14,9 @@ _KEYS = {"scale", "scrape_interval", "evaluation_interval", "min_samples"}
 # The real conditions the contract's fire drill can create through the real backend and
 # stack; every alert names the one that must make it fire (`drill:` in its catalog entry,
 # or in its SLO's). contract/drill/ implements each; a test holds the two lists equal.
+ALWAYS = "always"
 DRILL_CONDITIONS: dict[str, str] = {
+    ALWAYS: "none: the alert fires at every evaluation (a dead man's switch) and never resolves",
     "backend_stopped": "the backend process or container is stopped, then started again",
     "target_removed": "the backend's target leaves Prometheus's config, then comes back",
     "upstream_failing": "the chat executor's upstream answers 500, so /process answers 5xx",

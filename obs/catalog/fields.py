@@ -13,6 +13,7 @@ import promql_parser
 from obs.catalog.errors import CatalogError
 
 _DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+_ZERO_DURATION_RE = re.compile(r"(?:0+(?:ms|[smhdwy]))+")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def seconds(value: str) -> int:
 
 def seconds_exact(value: str) -> float:
     """Convert a validated Prometheus duration to seconds, keeping milliseconds."""
+    if _ZERO_DURATION_RE.fullmatch(value):
+        return 0.0  # `for: 0s` (fire at once); the parser refuses a zero duration
     delta: timedelta = promql_parser.parse_duration(value)
     return delta.total_seconds()
 

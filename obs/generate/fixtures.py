@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from obs.catalog import Catalog
 from obs.catalog.alert_kinds import (
+    Always,
     BurnRate,
     QuantileAbove,
     RateAbove,
@@ -59,7 +60,7 @@ def _minutes(duration: str) -> int:
 
 
 def cases(alert: AlertSpec, catalog: Catalog) -> tuple[Case, Case]:
-    """Return a firing case and a silent case for `alert`."""
+    """Return a firing case and a silent case for `alert` (an `always` alert: two firing)."""
     builder = _BUILDERS[type(alert.rule)]
     return builder(alert, catalog, True), builder(alert, catalog, False)
 
@@ -87,6 +88,16 @@ def _target_absent(alert: AlertSpec, catalog: Catalog, fires: bool) -> Case:
     series = Series(_selector("up", labels), f"1x{minutes + 1}")
     name = "only another job is scraped" if fires else "the job has a target"
     return Case(name, (series,), minutes, {"job": job} if fires else None)
+
+
+def _always(alert: AlertSpec, catalog: Catalog, quiet: bool) -> Case:
+    # It has no silent case: it must fire with no series at all, and with the backend down.
+    minutes = _eval_minutes(alert, None)
+    if quiet:
+        return Case("no series at all", (), minutes, {})
+    labels = {"job": catalog.service.job, "instance": TEST_INSTANCE}
+    series = Series(_selector("up", labels), f"0x{minutes + 1}")
+    return Case("the backend is down too", (series,), minutes, {})
 
 
 def _ratio_above(alert: AlertSpec, catalog: Catalog, fires: bool) -> Case:
@@ -215,4 +226,5 @@ _BUILDERS: dict[type, Callable[[AlertSpec, Catalog, bool], Case]] = {
     RateAbove: _rate_above,
     QuantileAbove: _quantile_above,
     BurnRate: _burn_rate,
+    Always: _always,
 }

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
 
 import promql_parser
+
+from obs.catalog.fields import seconds_exact
 
 _DURATION = r"(?:[0-9]+(?:ms|[smhdwy]))+"
 # Outside string literals, brackets only ever hold a range or a subquery's range:step.
@@ -33,8 +34,7 @@ _UNITS_MS = (
 
 def duration_ms(text: str) -> int:
     """Return a Prometheus duration in whole milliseconds."""
-    delta: timedelta = promql_parser.parse_duration(text)
-    return round(delta.total_seconds() * 1000)
+    return round(seconds_exact(text) * 1000)
 
 
 def format_duration(ms: int) -> str:

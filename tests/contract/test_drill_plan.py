@@ -65,6 +65,7 @@ def test_clear_time_follows_and_or_unless_and_recorded_series() -> None:
 
 def test_concurrent_conditions_share_a_stage_and_only_filters(plan: dict[str, object]) -> None:
     assert stages(plan) == [  # type: ignore[arg-type]
+        ["always"],
         ["target_removed"],
         ["upstream_slow"],
         ["upstream_failing"],
@@ -73,6 +74,18 @@ def test_concurrent_conditions_share_a_stage_and_only_filters(plan: dict[str, ob
     ]
     assert stages(plan, frozenset({"GateDenySpike"})) == [["bad_keys"]]  # type: ignore[arg-type]
     assert stages(plan, frozenset({"backend_stopped"})) == [["backend_stopped"]]  # type: ignore[arg-type]
+    assert stages(plan, frozenset({"Watchdog"})) == [["always"]]  # type: ignore[arg-type]
+
+
+def test_the_watchdog_routes_to_its_own_receiver_and_is_inhibited_by_nothing(
+    plan: dict[str, object],
+) -> None:
+    watchdog = plan["Watchdog"]
+    assert watchdog.condition == "always"  # type: ignore[attr-defined]
+    assert watchdog.receiver == "watchdog"  # type: ignore[attr-defined]
+    assert watchdog.inhibited_by == ()  # type: ignore[attr-defined]
+    others = [e for n, e in plan.items() if n != "Watchdog"]
+    assert all(e.receiver != "watchdog" for e in others)  # type: ignore[attr-defined]
 
 
 def test_a_drill_over_budget_is_refused_naming_the_settings() -> None:

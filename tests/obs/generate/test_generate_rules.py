@@ -31,11 +31,26 @@ def test_target_absent_uses_absent_up(generated_tree: Path) -> None:
     )
 
 
+def test_the_watchdog_always_fires_and_routes_to_its_own_receiver(generated_tree: Path) -> None:
+    rule = _rules(generated_tree)["Watchdog"]
+    assert (rule["expr"], rule["for"], rule["labels"]) == (
+        "vector(1)",
+        "0s",
+        {"severity": "watchdog"},
+    )
+    config = yaml.safe_load(
+        (generated_tree / "deploy/alertmanager/alertmanager.yml").read_text(encoding="utf-8")
+    )
+    routes = {r["receiver"]: r["matchers"] for r in config["route"]["routes"]}
+    assert routes["watchdog"] == ['severity="watchdog"']
+    assert "watchdog" in {r["name"] for r in config["receivers"]}
+
+
 def test_every_alert_has_severity_summary_description_and_runbook(generated_tree: Path) -> None:
     alerts = {k: v for k, v in _rules(generated_tree).items() if "alert" in v}
-    assert len(alerts) == 12
+    assert len(alerts) == 13
     for name, rule in alerts.items():
-        assert rule["labels"]["severity"] in {"page", "ticket"}, name
+        assert rule["labels"]["severity"] in {"page", "ticket", "watchdog"}, name
         assert set(rule["annotations"]) == {"summary", "description", "runbook_url"}, name
         assert rule["annotations"]["runbook_url"] == f"runbooks/{name}.md"
 
@@ -75,7 +90,11 @@ def test_each_promtool_test_has_a_firing_and_a_silent_case(generated_tree: Path)
         assert {e["alertname"] for e in expectations} == {path.stem}
         firing = [e for e in expectations if e["exp_alerts"]]
         silent = [e for e in expectations if not e["exp_alerts"]]
-        assert firing and silent, path.name
+        if path.stem == "Watchdog":
+            # It has no condition: both cases fire, the second with the backend down too.
+            assert len(firing) == 2 and not silent
+        else:
+            assert firing and silent, path.name
         for case in firing:
             alert = case["exp_alerts"][0]
             assert "severity" in alert["exp_labels"]
