@@ -20,6 +20,8 @@ import pytest
 
 from contract.artifacts import ArtifactTree
 from contract.context import RunContext
+from contract.deployed.runner import PARTS as DEPLOYED_PARTS
+from contract.deployed.runner import DeployedOptions, run_deployed
 from contract.drill.budget import drill_budget
 from contract.errors import HarnessError
 from contract.evidence import Evidence, default_evidence_dir
@@ -37,7 +39,8 @@ from contract.summary import (
     RunSummary,
     exit_code_for,
     judge_parts,
-    render_markdown,
+    print_summary,
+    write_summary,
 )
 from contract.timings import Timings
 from obs.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
@@ -49,6 +52,8 @@ FAULT_TESTS_DIR = PACKAGE_DIR.parent / "tests" / "contract"
 READY_TIMEOUT_SECONDS = 30.0
 # The whole fire drill must fit in this (seconds), or the run is refused before it starts.
 DEFAULT_DRILL_BUDGET_SECONDS = 240.0
+# How long --deployed watches Alertmanager's failed-notification counters.
+DEFAULT_WATCH_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class Options:
     pytest_args: tuple[str, ...]
     drill: frozenset[str] = frozenset()
     drill_budget: float = DEFAULT_DRILL_BUDGET_SECONDS
+    deployed: Path | None = None
+    allow_drill: bool = False
+    watch_seconds: float = DEFAULT_WATCH_SECONDS
 
 
 def default_artifact_root() -> Path:
@@ -91,10 +99,11 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--skip",
         action="append",
-        choices=PARTS,
+        choices=tuple(dict.fromkeys(PARTS + DEPLOYED_PARTS)),
         default=[],
         metavar="PART",
-        help=f"leave a part out (reported NOT VERIFIED); one of {', '.join(PARTS)}; repeatable",
+        help=f"leave a part out (reported NOT VERIFIED); one of {', '.join(PARTS)}; repeatable"
+        f" (with --deployed: {', '.join(DEPLOYED_PARTS)})",
     )
     parser.add_argument(
         "--artifacts",
@@ -134,7 +143,32 @@ def parse_args(argv: Sequence[str]) -> Options:
         metavar="SECONDS",
         help="refuse a run whose fire drill cannot finish within this many seconds",
     )
+    parser.add_argument(
+        "--deployed",
+        type=Path,
+        default=None,
+        metavar="STACK.yaml",
+        help="prove the already deployed stack this file names, read-only (starts nothing)",
+    )
+    parser.add_argument(
+        "--allow-drill",
+        action="store_true",
+        help="with --deployed: allow checks that change the stack (refused if production: true)",
+    )
+    parser.add_argument(
+        "--watch-seconds",
+        type=float,
+        default=DEFAULT_WATCH_SECONDS,
+        metavar="SECONDS",
+        help="with --deployed: how long to watch Alertmanager's failed-notification counters",
+    )
     args = parser.parse_args(argv)
+    if args.deployed is None and args.allow_drill:
+        parser.error("--allow-drill only applies with --deployed")
+    if args.deployed is not None and (args.faults or args.runtime != "process"):
+        parser.error("--deployed starts no stack: it does not combine with --faults or --runtime")
+    if args.watch_seconds < 0:
+        parser.error(f"--watch-seconds must not be negative, got {args.watch_seconds}")
     if args.timeout_scale <= 0:
         parser.error(f"--timeout-scale must be positive, got {args.timeout_scale}")
     if args.drill_budget <= 0:
@@ -150,6 +184,9 @@ def parse_args(argv: Sequence[str]) -> Options:
         pytest_args=tuple(passthrough),
         drill=frozenset(args.drill),
         drill_budget=args.drill_budget,
+        deployed=args.deployed,
+        allow_drill=args.allow_drill,
+        watch_seconds=args.watch_seconds,
     )
 
 
@@ -265,12 +302,9 @@ def run_contract(options: Options) -> int:
         )
         summary.timings = timings.as_dict()
         summary.wall_seconds = round(time.monotonic() - started, 3)
-        evidence.write_json("summary.json", summary.as_dict())
-        text = render_markdown(summary)
-        evidence.write_text("summary.md", text)
+        text = write_summary(summary, evidence)
         progress.close()
-    print("\n" + evidence.redact(text), flush=True)
-    print(f"Evidence: {evidence.root}", flush=True)
+    print_summary(text, evidence)
     return summary.exit_code
 
 
@@ -300,4 +334,16 @@ def run_faults(options: Options) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the contract (or its fault tests) and return the process exit code."""
     options = parse_args(sys.argv[1:] if argv is None else argv)
+    if options.deployed is not None:
+        return run_deployed(
+            DeployedOptions(
+                stack_file=options.deployed,
+                artifacts=options.artifacts,
+                catalog=options.catalog,
+                evidence_dir=options.evidence_dir,
+                skip=options.skip,
+                allow_drill=options.allow_drill,
+                watch_seconds=options.watch_seconds,
+            )
+        )
     return run_faults(options) if options.faults else run_contract(options)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from contract.drill.report import render_drill
+from contract.evidence import Evidence
 
 Outcome = Literal["passed", "failed", "skipped"]
 PartStatus = Literal["VERIFIED", "FAILED", "NOT VERIFIED"]
@@ -77,10 +78,11 @@ def judge_parts(
     *,
     skipped: dict[str, str],
     run_error: str | None,
+    parts: tuple[str, ...] = PARTS,
 ) -> dict[str, PartResult]:
     """Give every part a verdict from its scenarios, the explicit skips and the stack state."""
     verdicts: dict[str, PartResult] = {}
-    for part in PARTS:
+    for part in parts:
         ran = [s for s in scenarios if s.part == part]
         failed = [s for s in ran if s.outcome == "failed"]
         if part in skipped:
@@ -147,3 +149,17 @@ def render_markdown(summary: RunSummary) -> str:
     if summary.drill:
         lines += render_drill(summary.drill)
     return "\n".join(lines) + "\n"
+
+
+def write_summary(summary: RunSummary, evidence: Evidence) -> str:
+    """Write summary.json and summary.md into the evidence; return the Markdown."""
+    evidence.write_json("summary.json", summary.as_dict())
+    text = render_markdown(summary)
+    evidence.write_text("summary.md", text)
+    return text
+
+
+def print_summary(text: str, evidence: Evidence) -> None:
+    """Print the summary, redacted, and where its evidence is."""
+    print("\n" + evidence.redact(text), flush=True)
+    print(f"Evidence: {evidence.root}", flush=True)

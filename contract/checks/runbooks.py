@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 # Fences may be indented (inside a list item); the closing fence matches the opening indent.
@@ -55,3 +56,32 @@ def runbook_file_name(runbook_url: str) -> str:
     if not name.endswith(".md"):
         raise ValueError(f"runbook_url {runbook_url!r} does not name a .md page")
     return name
+
+
+def linked_runbooks(
+    loaded_groups: list[dict[str, Any]], runbooks_dir: Path
+) -> tuple[dict[str, str], list[str]]:
+    """Return alert → runbook file for every loaded alert, and every link that names no runbook."""
+    linked: dict[str, str] = {}
+    problems: list[str] = []
+    for group in loaded_groups:
+        for rule in group.get("rules") or []:
+            alert = str(rule.get("name"))
+            url = (rule.get("annotations") or {}).get("runbook_url")
+            if not url:
+                problems.append(f"alert {alert!r} has no runbook_url annotation")
+                continue
+            try:
+                name = runbook_file_name(str(url))
+            except ValueError as exc:
+                problems.append(f"alert {alert!r}: {exc}")
+                continue
+            linked[alert] = name
+            if not (runbooks_dir / name).is_file():
+                problems.append(
+                    f"alert {alert!r}: runbook_url {url} names {name}, "
+                    f"which is not in {runbooks_dir}"
+                )
+    if not linked and not problems:
+        problems.append("Prometheus has loaded no alerting rule at all")
+    return linked, problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import then
 
 from contract.assertions import require_empty
-from contract.checks.runbooks import promql_blocks, runbook_file_name, runbook_queries
+from contract.checks.runbooks import linked_runbooks, promql_blocks, runbook_queries
 from contract.checks.series import Source, wanted_selectors
 from contract.context import RunContext
 from contract.spec import PROMETHEUS
@@ -15,28 +15,7 @@ from contract.steps.series import prove_selectors
 def _linked_runbooks(run: RunContext) -> tuple[dict[str, str], list[str], str]:
     """Return alert → runbook file name for every loaded alert, the problems, and the evidence."""
     data, evidence = run.prometheus.get("/api/v1/rules?type=alert")
-    linked: dict[str, str] = {}
-    problems: list[str] = []
-    for group in data.get("groups") or []:
-        for rule in group.get("rules") or []:
-            alert = str(rule.get("name"))
-            url = (rule.get("annotations") or {}).get("runbook_url")
-            if not url:
-                problems.append(f"alert {alert!r} has no runbook_url annotation")
-                continue
-            try:
-                name = runbook_file_name(str(url))
-            except ValueError as exc:
-                problems.append(f"alert {alert!r}: {exc}")
-                continue
-            linked[alert] = name
-            if not (run.tree.runbooks_dir / name).is_file():
-                problems.append(
-                    f"alert {alert!r}: runbook_url {url} names {name}, "
-                    f"which is not in {run.tree.runbooks_dir}"
-                )
-    if not linked and not problems:
-        problems.append("Prometheus has loaded no alerting rule at all")
+    linked, problems = linked_runbooks(data.get("groups") or [], run.tree.runbooks_dir)
     return linked, problems, evidence
 
 
