@@ -8,17 +8,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from obs.catalog import DEFAULT_CATALOG_PATH
-from service.redact import redact_url
+from service.redact import SECRET_QUERY_NAMES, redact_url
 
 Mode = Literal["dev", "staging", "production"]
 Durability = Literal["buffered", "fsync"]
 EventLoop = Literal["auto", "asyncio", "uvloop"]
+AuditSink = Literal["file", "postgresql"]
 MODES: tuple[Mode, ...] = ("dev", "staging", "production")
 DURABILITIES: tuple[Durability, ...] = ("buffered", "fsync")
 EVENT_LOOPS: tuple[EventLoop, ...] = ("auto", "asyncio", "uvloop")
+AUDIT_SINKS: tuple[AuditSink, ...] = ("file", "postgresql")
 DEFAULT_ACTION_MATRIX = Path(__file__).resolve().parent / "pipeline" / "action_matrix.yaml"
 DB_FILE_NAME = "techno.db"
 AUDIT_FILE_NAME = "audit.jsonl"
@@ -48,6 +50,14 @@ class Settings:
     audit_durability: Durability = field(
         default="fsync", metadata={"env": "TECHNO_AUDIT_DURABILITY"}
     )
+    # Unset: keys and sessions in the SQLite file. Set (postgresql://user@host:port/db): every
+    # replica shares them in PostgreSQL. A password only from TECHNO_DATABASE_URL_FILE or the
+    # standard PGPASSFILE; repr=False all the same.
+    database_url: str | None = field(
+        default=None, repr=False, metadata={"env": "TECHNO_DATABASE_URL", "file": True}
+    )
+    # file: JSON lines at audit_path. postgresql: the audit_events table of TECHNO_DATABASE_URL.
+    audit_sink: AuditSink = field(default="file", metadata={"env": "TECHNO_AUDIT_SINK"})
     rate_limit_per_minute: int = field(
         default=100, metadata={"env": "TECHNO_RATE_LIMIT_PER_MINUTE"}
     )
@@ -141,6 +151,12 @@ class Settings:
                 continue
             values[spec.name] = _PARSERS[spec.name](var, raw)
         values.update(overrides)
+        if values.get("database_url") is not None and source.get("PGPASSWORD"):
+            # libpq's and asyncpg's own fallback, but a password in plain environment text.
+            raise SettingsError(
+                "PGPASSWORD",
+                "not used: give the database password in TECHNO_DATABASE_URL_FILE or PGPASSFILE",
+            )
         return cls(**values, explicit=frozenset(values), from_files=frozenset(from_files))
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -222,6 +238,8 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "db_path": _parse_path,
     "audit_path": _parse_path,
     "audit_durability": _parse_choice(DURABILITIES),
+    "database_url": _parse_str,
+    "audit_sink": _parse_choice(AUDIT_SINKS),
     "rate_limit_per_minute": _parse_int,
     "rate_limit_redis_url": _parse_str,
     "action_matrix_path": _parse_path,
@@ -312,11 +330,28 @@ def _validate(s: Settings) -> None:
         )
     if s.rate_limit_redis_url is not None:
         _validate_redis_url(s.rate_limit_redis_url)
+    _check(s.audit_sink in AUDIT_SINKS, "audit_sink", f"must be one of {', '.join(AUDIT_SINKS)}")
+    if s.database_url is not None:
+        _validate_database_url(s.database_url, from_file="database_url" in s.from_files)
+    _check(
+        s.audit_sink != "postgresql" or s.database_url is not None,
+        "audit_sink",
+        "postgresql needs TECHNO_DATABASE_URL (the audit goes to that database)",
+    )
     _validate_files(s)
     if s.mode == "production":
         from service.production import validate_production  # it imports this module
 
         validate_production(s)
+
+
+def _check_port(parts: SplitResult, field_name: str, shown: str) -> None:
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise SettingsError(
+            Settings.env_var(field_name), f"has an invalid port: {shown!r}"
+        ) from None
 
 
 def _validate_redis_url(url: str) -> None:
@@ -327,17 +362,32 @@ def _validate_redis_url(url: str) -> None:
         "rate_limit_redis_url",
         f"must be a redis:// or rediss:// URL with a host, got {shown!r}",
     )
-    try:
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError:
-        raise SettingsError(
-            Settings.env_var("rate_limit_redis_url"), f"has an invalid port: {shown!r}"
-        ) from None
+    _check_port(parts, "rate_limit_redis_url", shown)
     db = parts.path.strip("/")
     _check(
         db == "" or db.isdigit(),
         "rate_limit_redis_url",
         f"the path must be a database number like /0, got {shown!r}",
+    )
+
+
+def _validate_database_url(url: str, *, from_file: bool) -> None:
+    shown = redact_url(url)
+    parts = urlsplit(url)
+    _check(
+        parts.scheme in ("postgresql", "postgres"),
+        "database_url",
+        f"must be a postgresql:// URL, got {shown!r}",
+    )
+    _check_port(parts, "database_url", shown)
+    # A user name alone is the usual form (postgresql://techno@db:5432/techno): only a
+    # password after its colon, or one in the query, is refused.
+    query = {name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    _check(
+        from_file or (parts.password is None and not query & SECRET_QUERY_NAMES),
+        "database_url",
+        f"carries a password ({shown!r}): put the URL in TECHNO_DATABASE_URL_FILE, "
+        "or the password in a PGPASSFILE, never in plain environment text",
     )
 
 

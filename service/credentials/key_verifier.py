@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.credentials.keys import hash_secret, split_api_key
-from service.storage.base import KeyStore
+from service.storage.base import KeyStore, StorageError
 
 # How stale the cache may be with respect to another process's key change
 # (e.g. `python -m service keys revoke` while the server runs): a request that
@@ -106,8 +106,17 @@ class KeyVerifier:
         now = self._monotonic()
         if now - self._checked_at < self._recheck_seconds:
             return
+        try:
+            generation = self._store.generation()
+        except StorageError:
+            # A store that cannot tell what changed (PostgreSQL while its change
+            # listener is lost) fails closed: nothing cached is served, and every
+            # request asks again until it answers.
+            self._cache.clear()
+            self._unknown.clear()
+            self.epoch += 1
+            raise
         self._checked_at = now
-        generation = self._store.generation()
         if generation != self._generation:
             self._generation = generation
             self._cache.clear()

@@ -104,3 +104,19 @@ class SessionStore(Protocol):
 
 class StorageError(RuntimeError):
     """The store could not be reached or answered with an error."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was migrated by a newer service than this one."""
+
+    def __init__(self, found: int, known: int) -> None:
+        self.found = found
+        self.known = known
+        super().__init__(
+            f"database schema version {found} is newer than this service knows ({known}): "
+            "run a service at least as new as the one that migrated it"
+        )
+
+
+class CredentialStore(KeyStore, SessionStore, Protocol):
+    """One store of keys and their sessions (SQLite embedded, or PostgreSQL shared)."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from service.storage.base import (
     KeyRecord,
+    SchemaTooNew,
     SessionRecord,
     StorageError,
     StoredKey,
@@ -47,6 +48,9 @@ R = TypeVar("R")
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(found, SCHEMA_VERSION)
     for table in _TABLES:
         conn.execute(table)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

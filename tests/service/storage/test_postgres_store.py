@@ -1,0 +1,180 @@
+"""The PostgreSQL store on a real server: the same contract as SQLite, plus versions and NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from service.credentials.keys import create_key, hash_secret
+from service.credentials.sessions import create_session
+from service.storage import SqliteKeyStore, StorageError
+from service.storage.base import SchemaTooNew
+from service.storage.pg_schema import SCHEMA_VERSION, migrate
+from service.storage.postgres import PostgresKeyStore, migrate_database
+from service.storage.sqlite import SCHEMA_VERSION as SQLITE_VERSION
+from tests.service.postgres_server import PostgresServer
+
+
+async def _eventually(condition: object, what: str, seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not callable(condition) or not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"not within {seconds} s: {what}")
+        await asyncio.sleep(0.01)
+
+
+async def test_keys_and_sessions_round_trip_without_their_secrets(pg_url: str) -> None:
+    store = await PostgresKeyStore.open(pg_url)
+    try:
+        issued = await create_key(store, role="viewer", name="ci", expires_in_days=2)
+        stored = await store.get_key(issued.record.key_id)
+        assert stored is not None
+        assert stored.record == issued.record
+        assert stored.secret_hash == hash_secret(issued.api_key.split(".")[1])
+        assert [r.key_id for r in await store.list_keys()] == [issued.record.key_id]
+        assert await store.get_key("key_0000000000000000") is None
+        with pytest.raises(ValueError, match="already exists"):
+            await store.add_key(issued.record, b"x")
+
+        now = datetime.now(UTC)
+        session = await create_session(store, key_id=issued.record.key_id, ttl_seconds=60, now=now)
+        found = await store.get_session(session.record.session_id)
+        assert found is not None and found.record == session.record
+        first = now + timedelta(seconds=1)
+        ended = await store.end_session(session.record.session_id, first)
+        again = await store.end_session(session.record.session_id, first + timedelta(seconds=5))
+        assert ended is not None and again is not None and again.ended_at == first
+        assert await store.end_session("ses_0000000000000000", first) is None
+
+        revoked = await store.revoke_key(issued.record.key_id, first)
+        later = await store.revoke_key(issued.record.key_id, first + timedelta(days=1))
+        assert revoked is not None and later is not None and later.revoked_at == first
+        assert await store.revoke_key("key_0000000000000000", first) is None
+    finally:
+        await store.close()
+
+
+async def test_a_change_on_one_store_moves_the_other_stores_generation(pg_url: str) -> None:
+    replica_a, replica_b = await PostgresKeyStore.open(pg_url), await PostgresKeyStore.open(pg_url)
+    try:
+        before = replica_b.generation()
+        issued = await create_key(replica_a, role="viewer")
+        await _eventually(lambda: replica_b.generation() != before, "B hears A's new key")
+        before = replica_b.generation()
+        await replica_a.revoke_key(issued.record.key_id, datetime.now(UTC))
+        await _eventually(lambda: replica_b.generation() != before, "B hears A's revoke")
+    finally:
+        await replica_a.close()
+        await replica_b.close()
+
+
+async def test_a_fresh_database_is_created_at_the_current_version(pg_url: str) -> None:
+    assert (await migrate_database(pg_url)).after == SCHEMA_VERSION
+    again = await migrate_database(pg_url)
+    assert (again.before, again.after) == (SCHEMA_VERSION, SCHEMA_VERSION)
+
+
+async def test_an_older_schema_is_upgraded_at_start(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert (await migrate(conn, target=1)).after == 1
+        assert await conn.fetchval("SELECT to_regclass('audit_events')") is None
+    finally:
+        await conn.close()
+    store = await PostgresKeyStore.open(pg_url)
+    await store.close()
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert await conn.fetchval("SELECT version FROM techno_schema") == SCHEMA_VERSION
+        assert await conn.fetchval("SELECT to_regclass('audit_events')::text") == "audit_events"
+    finally:
+        await conn.close()
+
+
+async def test_a_newer_schema_is_refused_naming_both_versions(pg_url: str) -> None:
+    await migrate_database(pg_url)
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute("UPDATE techno_schema SET version = $1", SCHEMA_VERSION + 1)
+    finally:
+        await conn.close()
+    with pytest.raises(SchemaTooNew) as refused:
+        await PostgresKeyStore.open(pg_url)
+    assert str(refused.value).startswith(
+        f"database schema version {SCHEMA_VERSION + 1} is newer than this service knows "
+        f"({SCHEMA_VERSION})"
+    )
+
+
+def test_a_newer_sqlite_file_is_refused_naming_both_versions(tmp_path: Path) -> None:
+    path = tmp_path / "keys.db"
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version = {SQLITE_VERSION + 1}")
+    connection.close()
+    with pytest.raises(SchemaTooNew, match=f"version {SQLITE_VERSION + 1} is newer .*"
+                       rf"\({SQLITE_VERSION}\)"):  # fmt: skip
+        SqliteKeyStore.open(path)
+
+
+async def test_the_audit_table_refuses_update_delete_and_truncate(pg_url: str) -> None:
+    await migrate_database(pg_url)
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute(
+            "INSERT INTO audit_events (trace_id, event) VALUES ('tr_x', '{\"trace_id\":\"tr_x\"}')"
+        )
+        for sql in ("UPDATE audit_events SET trace_id = 'y'", "DELETE FROM audit_events",
+                    "TRUNCATE audit_events"):  # fmt: skip
+            with pytest.raises(asyncpg.RaiseError, match="append-only"):
+                await conn.execute(sql)
+        assert await conn.fetchval("SELECT count(*) FROM audit_events") == 1
+    finally:
+        await conn.close()
+
+
+async def test_a_dead_server_is_a_storage_error_and_the_store_recovers_alone(
+    pg_url: str, postgres_server: PostgresServer
+) -> None:
+    store = await PostgresKeyStore.open(pg_url)
+    try:
+        issued = await create_key(store, role="viewer")
+        before = store.generation()
+        postgres_server.kill()
+        with pytest.raises(StorageError, match=r"127\.0\.0\.1") as failed:
+            await store.get_key(issued.record.key_id)
+        assert postgres_server.password not in str(failed.value)
+        await _eventually(lambda: _raises(store.generation), "the listener notices the loss")
+        with pytest.raises(StorageError):
+            await store.ping()
+
+        postgres_server.start()
+        await _eventually(lambda: not _raises(store.generation), "the listener reconnects", 10)
+        assert store.generation() != before, "caches must restart empty after an outage"
+        await store.ping()
+        assert await store.get_key(issued.record.key_id) is not None
+    finally:
+        await store.close()
+
+
+def test_an_unreachable_server_fails_start_without_the_password(
+    postgres_server: PostgresServer,
+) -> None:
+    closed = postgres_server.url_with_password().replace(str(postgres_server.port), "1")
+    with pytest.raises(
+        StorageError, match=r"cannot connect to database postgresql://techno:\*\*\*@"
+    ):
+        asyncio.run(PostgresKeyStore.open(closed))
+
+
+def _raises(call: object) -> bool:
+    assert callable(call)
+    try:
+        call()
+    except StorageError:
+        return True
+    return False
