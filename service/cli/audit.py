@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 
@@ -11,12 +12,21 @@ from service.settings import Settings
 
 def run_audit(settings: Settings, trace_id: str, *, as_json: bool) -> int:
     """Print the trace's events; exit 1 if there are none."""
-    path = settings.resolved_audit_path
-    try:
-        report = read_trace(path, trace_id)
-    except OSError as exc:
-        print(f"error: cannot read audit log {path}: {exc.strerror}", file=sys.stderr)
-        return 1
+    if settings.audit_sink == "postgresql":
+        from service.audit.pg_sink import read_trace_pg  # asyncpg only when used
+
+        assert settings.database_url is not None
+        where = "the audit_events table"
+        # StorageError, naming the database without its password, exits 1 in main.
+        report = asyncio.run(read_trace_pg(settings.database_url, trace_id))
+    else:
+        path = settings.resolved_audit_path
+        where = str(path)
+        try:
+            report = read_trace(path, trace_id)
+        except OSError as exc:
+            print(f"error: cannot read audit log {path}: {exc.strerror}", file=sys.stderr)
+            return 1
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
     several = len(report.requests) > 1
@@ -27,6 +37,6 @@ def run_audit(settings: Settings, trace_id: str, *, as_json: bool) -> int:
         for event in events:
             print(json.dumps(event, separators=(",", ":")) if as_json else format_event(event))
     if not report.requests:
-        print(f"error: no audit events for trace id {trace_id!r} in {path}", file=sys.stderr)
+        print(f"error: no audit events for trace id {trace_id!r} in {where}", file=sys.stderr)
         return 1
     return 0

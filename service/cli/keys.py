@@ -14,7 +14,8 @@ from service.credentials.keys import KEY_ID_RE, IssuedKey, create_key, key_to_js
 from service.gates.trace import new_trace_id
 from service.pipeline.matrix import load_matrix
 from service.settings import Settings
-from service.storage import KeyRecord, KeyStore, SqliteKeyStore
+from service.storage import KeyRecord, KeyStore, StorageError
+from service.storage.choose import open_store
 
 T = TypeVar("T")
 CLI_ACTOR = "cli"
@@ -22,7 +23,7 @@ CLI_ACTOR = "cli"
 
 def _with_store(settings: Settings, work: Callable[[KeyStore], Awaitable[T]]) -> T:
     async def run() -> T:
-        store = SqliteKeyStore.open(settings.resolved_db_path)
+        store = await open_store(settings)
         try:
             return await work(store)
         finally:
@@ -33,9 +34,16 @@ def _with_store(settings: Settings, work: Callable[[KeyStore], Awaitable[T]]) ->
 
 def _audit(settings: Settings, event: str, **fields: str) -> str:
     trace_id = new_trace_id()
+    line = encode_event(trace_id, event, fields)
     try:
-        append_durably(settings.resolved_audit_path, [encode_event(trace_id, event, fields)])
-    except OSError as exc:
+        if settings.audit_sink == "postgresql":
+            from service.audit.pg_sink import append_events  # asyncpg only when used
+
+            assert settings.database_url is not None
+            asyncio.run(append_events(settings.database_url, [line]))
+        else:
+            append_durably(settings.resolved_audit_path, [line])
+    except (OSError, StorageError) as exc:
         print(f"warning: could not write the audit log: {exc}", file=sys.stderr)
     return trace_id
 

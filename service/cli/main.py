@@ -10,6 +10,7 @@ from obs.catalog import CatalogError
 from service.cli.audit import run_audit
 from service.cli.healthcheck import run_healthcheck
 from service.cli.keys import run_keys_create, run_keys_list, run_keys_revoke
+from service.cli.migrate import run_migrate
 from service.pipeline.matrix import MatrixError
 from service.settings import Settings, SettingsError
 from service.storage import StorageError
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--json", action="store_true", help="print the raw JSON lines")
     commands.add_parser(
+        "migrate",
+        help="create or upgrade the PostgreSQL schema of TECHNO_DATABASE_URL (serve does too)",
+    )
+    commands.add_parser(
         "healthcheck",
         help="exit 0 if this host's server answers GET /health (TLS when it serves TLS)",
     )
@@ -88,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(settings)
         if args.command == "audit":
             return run_audit(settings, args.trace_id, as_json=args.json)
+        if args.command == "migrate":
+            return run_migrate(settings)
         if args.command == "healthcheck":
             return run_healthcheck(settings)
         if args.keys_command == "create":

@@ -37,7 +37,8 @@ from service.pipeline.actions import bind_actions
 from service.pipeline.matrix import load_matrix
 from service.pipeline.process import PROCESS_ROUTE, Pipeline
 from service.settings import Settings
-from service.storage import SqliteKeyStore, StorageError
+from service.storage import StorageError
+from service.storage.choose import open_store
 
 ExecutorFactory = Callable[[Settings], ExecutorRegistry]
 # Set only when TECHNO_RATE_LIMIT_REDIS_URL is: readiness then needs Redis too.
@@ -66,6 +67,24 @@ def rate_limit_gate(settings: Settings) -> RateLimitGate | RedisRateLimitGate:
     if url is None:
         return RateLimitGate(settings.rate_limit_per_minute)
     return RedisRateLimitGate(connect(url), settings.rate_limit_per_minute, url=url)
+
+
+def audit_writer(settings: Settings, on_write_error: Callable[[int], None]) -> AuditWriter:
+    """Return the JSON-lines file writer, or the PostgreSQL one every replica shares."""
+    if settings.audit_sink == "postgresql":
+        assert settings.database_url is not None  # settings refuse the sink without it
+        from service.audit.pg_sink import PostgresAuditWriter  # asyncpg only when used
+
+        return PostgresAuditWriter(
+            settings.database_url,
+            durability=settings.audit_durability,
+            on_write_error=on_write_error,
+        )
+    return AuditWriter(
+        settings.resolved_audit_path,
+        durability=settings.audit_durability,
+        on_write_error=on_write_error,
+    )
 
 
 def anonymous_limit(settings: Settings) -> AnonymousLimit:
@@ -109,12 +128,8 @@ def create_app(
     ).encode("utf-8")
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        store = SqliteKeyStore.open(settings.resolved_db_path)
-        audit = AuditWriter(
-            settings.resolved_audit_path,
-            durability=settings.audit_durability,
-            on_write_error=metrics.count_audit_write_errors,
-        )
+        store = await open_store(settings)
+        audit = audit_writer(settings, metrics.count_audit_write_errors)
         rate_limit = rate_limit_gate(settings)
         journal: RequestJournal | None = None
         try:

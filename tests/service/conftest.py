@@ -27,6 +27,7 @@ from service.executors.text_analysis import TextAnalysisExecutor
 from service.http.app import ExecutorFactory, create_app, default_executors
 from service.settings import Settings
 from service.storage import SqliteKeyStore
+from service.storage.choose import open_store
 from tests.service.counting_store import CountingStore
 
 # Tests put this marker in payloads; it must never reach the audit log.
@@ -97,7 +98,7 @@ class ServiceHarness:
 
     async def issue_key(self, role: str = "operator", *, expires_in_days: int | None = None) -> str:
         """Create a key straight in the database (as the CLI does) and return its secret."""
-        store = SqliteKeyStore.open(self.settings.resolved_db_path)
+        store = await open_store(self.settings)
         try:
             issued = await create_key(store, role=role, expires_in_days=expires_in_days)
         finally:
