@@ -167,6 +167,9 @@ def parse_args(argv: Sequence[str]) -> Options:
         parser.error("--allow-drill only applies with --deployed")
     if args.deployed is not None and (args.faults or args.runtime != "process"):
         parser.error("--deployed starts no stack: it does not combine with --faults or --runtime")
+    wrong = sorted(set(args.skip) - set(DEPLOYED_PARTS if args.deployed else PARTS))
+    if wrong:
+        parser.error(f"--skip {wrong[0]} is not a part of this run")
     if args.watch_seconds < 0:
         parser.error(f"--watch-seconds must not be negative, got {args.watch_seconds}")
     if args.timeout_scale <= 0:

@@ -121,7 +121,10 @@ def grafana(run: DeployedRun) -> str:
             fail(
                 endpoint, f"GET /api/dashboards/uid/{uid}", f"answered HTTP {response.status_code}"
             )
-        served[uid] = (response.json() or {}).get("dashboard") or {}
+        try:
+            served[uid] = (response.json() or {}).get("dashboard") or {}
+        except (ValueError, AttributeError):
+            fail(endpoint, f"GET /api/dashboards/uid/{uid}", "answer is not a dashboard JSON")
     problems = served_dashboard_problems(generated, served)
     problems += _link_problems(
         run, {u: d for u, d in served.items() if d}, f"Grafana {endpoint.url}"

@@ -6,7 +6,9 @@ Feature: Fire drill
   pending, then firing, reaches the receiver its severity routes to with its
   generated labels and annotations, and is delivered resolved once the
   condition is removed. An inhibited alert is held while its inhibitor fires
-  and delivered once it fires alone. Healthy traffic fires nothing.
+  and delivered once it fires alone. Healthy traffic fires nothing but the
+  Watchdog, which has no condition: it fires all the time, reaches its own
+  receiver and never resolves.
 
   Background:
     Given the backend has served traffic

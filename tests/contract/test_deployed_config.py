@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from contract.cli import parse_args
 from contract.deployed.config import DeployedStack, StackFileError, load_stack
 from contract.deployed.http import BudgetExhausted, DeployedSession, WriteRefused
 from contract.deployed.runner import _described, refuse_drill
@@ -181,3 +182,29 @@ def test_the_session_is_read_only_bounded_and_redacts_its_secrets(tmp_path: Path
     with pytest.raises(BudgetExhausted, match=r"budget of 3 \(budget\.max_requests"):
         session.get("http://127.0.0.1:9/-/ready")
     assert session.used == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--allow-drill"], "--allow-drill only applies with --deployed"),
+        (["--deployed", "S.yaml", "--faults"], "starts no stack"),
+        (["--deployed", "S.yaml", "--skip", "alerts"], "--skip alerts is not a part of this run"),
+        (["--skip", "watchdog"], "--skip watchdog is not a part of this run"),
+    ],
+)
+def test_the_command_line_refuses_what_does_not_apply(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_deployed_options_come_from_the_command_line() -> None:
+    options = parse_args(["--deployed", "S.yaml", "--allow-drill", "--skip", "watchdog"])
+    assert (options.deployed, options.allow_drill, options.skip) == (
+        Path("S.yaml"),
+        True,
+        ("watchdog",),
+    )
