@@ -195,12 +195,18 @@ def parse_args(argv: Sequence[str]) -> Options:
 
 @contextmanager
 def _interrupt_on_termination() -> Iterator[None]:
-    """Turn SIGTERM/SIGHUP into KeyboardInterrupt so teardown runs as on Ctrl-C."""
+    """Turn SIGINT/SIGTERM/SIGHUP into KeyboardInterrupt so teardown runs as on Ctrl-C.
+
+    SIGINT is handled explicitly because a shell without job control starts a background
+    command with SIGINT ignored, and Python keeps ignoring it: a CI runner cancelling such a
+    job with SIGINT would otherwise leave the whole stack running.
+    """
 
     def interrupt(signum: int, _: FrameType | None) -> None:
         raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, interrupt) for sig in handled}
     try:
         yield
     finally:

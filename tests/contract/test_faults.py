@@ -225,6 +225,9 @@ def test_interrupt_tears_the_stack_down(tree: Path, signum: signal.Signals) -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Started as a non-interactive shell starts a background job (`cmd &`): SIGINT
+        # ignored. A cancelled CI job must still tear the stack down.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert process.stdout is not None
     for line in process.stdout:
