@@ -1,20 +1,28 @@
-"""Register exactly the catalog's metrics and give the service typed, pre-bound handles."""
+"""Register exactly the catalog's metrics and give the service cheap, pre-bound tallies.
+
+The request path updates about fourteen series per request. prometheus_client's
+`inc` and `observe` take a lock and make several calls each; here the hot
+series are plain integers and floats in lists, only touched on the event loop,
+and a collector per metric turns them into the same families at scrape time.
+The exposition is byte-for-byte what prometheus_client's own Counter, Gauge
+and Histogram would write (tests/service/test_metrics_tally.py compares them).
+"""
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    Info,
-    disable_created_metrics,
+from prometheus_client import CollectorRegistry, Counter, Info, disable_created_metrics
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
 )
+from prometheus_client.utils import floatToGoString
 
 from obs.catalog import Catalog, MetricSpec
 from obs.catalog.metrics import METRIC_PREFIX
@@ -24,114 +32,192 @@ from service import __version__
 FALLBACK_METHOD = "OTHER"
 FALLBACK_ROUTE = "unmatched"
 
-Collector = Counter | Gauge | Histogram | Info
 # The action result a client sees for each way a request leaves the pipeline.
 _RESULT_OF_OUTCOME = {"success": "SUCCESS", "failed": "FAILED", "denied": "BLOCKED"}
+# Written from the audit writer's thread, and rare: it stays a locked prometheus_client Counter.
+_LOCKED = frozenset({"audit_write_errors_total"})
+_INF = float("inf")
 
 
 class MetricsBindingError(ValueError):
     """The catalog lacks a metric (or label) the service needs; names the catalog entry."""
 
 
-@dataclass(frozen=True)
-class CatalogCollectors:
-    """Every catalog metric registered on one registry, keyed by catalog name."""
+class _Tally:
+    """One catalog metric's series, one slot per label combination in catalog order."""
 
-    by_name: Mapping[str, Collector]
+    def __init__(self, spec: MetricSpec) -> None:
+        self.spec = spec
+        self._combinations = [tuple(c.values()) for c in spec.label_combinations()]
+        names = spec.label_names
+        # Keyed as the service looks series up: the value itself for one label.
+        self.slots: dict[Any, int] = {
+            (combo[0] if len(names) == 1 else combo): slot
+            for slot, combo in enumerate(self._combinations)
+        }
 
-    def get(self, short_name: str, expected: type[Collector]) -> Any:
-        """Return the collector for `techno_<short_name>`, checking its type."""
-        name = METRIC_PREFIX + short_name
-        collector = self.by_name.get(name)
-        if not isinstance(collector, expected):
-            raise MetricsBindingError(
-                f"catalog metric {name!r} is missing or not a {expected.__name__}"
-            )
-        return collector
+    def describe(self) -> list[Metric]:
+        """Return the family without reading values (for the registry's name check)."""
+        return self.collect()
+
+    def collect(self) -> list[Metric]:
+        """Return the metric family with every label combination's current value."""
+        raise NotImplementedError
 
 
-def register_catalog(catalog: Catalog, registry: CollectorRegistry) -> CatalogCollectors:
-    """Register every catalog metric on `registry` and initialise all label combinations."""
+class CounterTally(_Tally):
+    """A counter family as plain integers."""
+
+    def __init__(self, spec: MetricSpec) -> None:
+        super().__init__(spec)
+        self.values = [0] * len(self._combinations)
+
+    def incrementer(self, key: Any) -> Callable[[], None]:
+        """Return one call adding 1 to the series `key` (for series counted on every request)."""
+        values, slot = self.values, self.slots[key]
+
+        def inc() -> None:
+            values[slot] += 1
+
+        return inc
+
+    def collect(self) -> list[Metric]:
+        """Return the counter family."""
+        family = CounterMetricFamily(self.spec.name, self.spec.help, labels=self.spec.label_names)
+        for combination, value in zip(self._combinations, self.values, strict=True):
+            family.add_metric(combination, float(value))
+        return [family]
+
+
+class GaugeTally(_Tally):
+    """A gauge without labels as one integer (the in-flight count)."""
+
+    def __init__(self, spec: MetricSpec) -> None:
+        super().__init__(spec)
+        if spec.label_names:
+            raise MetricsBindingError(f"catalog metric {spec.name!r} must have no labels")
+        self.value = 0
+
+    def inc(self) -> None:
+        """Add one."""
+        self.value += 1
+
+    def dec(self) -> None:
+        """Take one away."""
+        self.value -= 1
+
+    def collect(self) -> list[Metric]:
+        """Return the gauge family."""
+        family = GaugeMetricFamily(self.spec.name, self.spec.help, labels=())
+        family.add_metric((), float(self.value))
+        return [family]
+
+
+class HistogramTally(_Tally):
+    """A histogram family: per series, one count per bucket (not cumulative) and a sum."""
+
+    def __init__(self, spec: MetricSpec) -> None:
+        super().__init__(spec)
+        bounds = [float(bound) for bound in spec.buckets]
+        if not bounds or bounds[-1] != _INF:
+            bounds.append(_INF)
+        self.bounds = bounds
+        self._le: list[str] = [floatToGoString(bound) for bound in bounds]  # type: ignore[no-untyped-call]
+        self.counts = [[0] * len(bounds) for _ in self._combinations]
+        self.sums = [0.0] * len(self._combinations)
+
+    def observe(self, slot: int, value: float) -> None:
+        """Count `value` in its bucket (the first bound >= it, as prometheus_client does)."""
+        self.counts[slot][bisect_left(self.bounds, value)] += 1
+        self.sums[slot] += value
+
+    def collect(self) -> list[Metric]:
+        """Return the histogram family with cumulative buckets, count and sum."""
+        family = HistogramMetricFamily(self.spec.name, self.spec.help, labels=self.spec.label_names)
+        for combination, counts, total in zip(
+            self._combinations, self.counts, self.sums, strict=True
+        ):
+            buckets = []
+            running = 0.0
+            for le, count in zip(self._le, counts, strict=True):
+                running += count
+                buckets.append((le, running))
+            family.add_metric(combination, buckets, total)
+        return [family]
+
+
+_TALLIES: dict[str, type[_Tally]] = {
+    "counter": CounterTally,
+    "gauge": GaugeTally,
+    "histogram": HistogramTally,
+}
+
+
+def register_catalog(catalog: Catalog, registry: CollectorRegistry) -> dict[str, Any]:
+    """Register every catalog metric on `registry`, in catalog order; return them by name.
+
+    Counters, gauges and histograms are tallies; the audit error counter and
+    the build info stay prometheus_client collectors.
+    """
     # `_created` series double the exposition for no dashboard or alert we have.
     disable_created_metrics()  # type: ignore[no-untyped-call]
-    by_name: dict[str, Collector] = {}
+    by_name: dict[str, Any] = {}
     for spec in catalog.metrics:
-        collector = _build(spec, registry)
-        if isinstance(collector, Info):
+        short = spec.name.removeprefix(METRIC_PREFIX)
+        collector: Any
+        if spec.type == "info":
+            collector = Info(spec.base_name, spec.help, registry=registry)
             collector.info({"version": __version__, "python_version": platform.python_version()})
-        elif spec.labels:
-            for combination in spec.label_combinations():
-                collector.labels(**combination)
-        by_name[spec.name] = collector
-    return CatalogCollectors(by_name)
+        elif short in _LOCKED:
+            collector = _locked(spec, registry)
+        else:
+            collector = _TALLIES[spec.type](spec)
+            registry.register(collector)
+        by_name[short] = collector
+    return by_name
 
 
-def _build(spec: MetricSpec, registry: CollectorRegistry) -> Collector:
-    labels = spec.label_names
-    if spec.type == "counter":
-        return Counter(spec.base_name, spec.help, labels, registry=registry)
-    if spec.type == "gauge":
-        return Gauge(spec.base_name, spec.help, labels, registry=registry)
-    if spec.type == "histogram":
-        return Histogram(spec.base_name, spec.help, labels, registry=registry, buckets=spec.buckets)
-    return Info(spec.base_name, spec.help, registry=registry)
-
-
-def _children(collector: Any, spec_labels: Mapping[str, tuple[str, ...]]) -> dict[Any, Any]:
-    """Pre-bind every label combination so the hot path is one dict lookup."""
-    names = tuple(spec_labels)
-    children: dict[Any, Any] = {}
-    for combination in _product(spec_labels):
-        key = combination[0] if len(names) == 1 else combination
-        children[key] = collector.labels(*combination)
-    return children
-
-
-def _product(labels: Mapping[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
-    combos: list[tuple[str, ...]] = [()]
-    for values in labels.values():
-        combos = [(*combo, value) for combo in combos for value in values]
-    return combos
+def _locked(spec: MetricSpec, registry: CollectorRegistry) -> Counter:
+    if spec.type != "counter" or spec.label_names:
+        raise MetricsBindingError(f"catalog metric {spec.name!r} must be a counter without labels")
+    return Counter(spec.base_name, spec.help, registry=registry)
 
 
 class ServiceMetrics:
-    """The service's metric handles, bound once at start; methods map unknown values."""
+    """The service's metric tallies, bound once at start; methods map unknown values."""
 
     def __init__(self, catalog: Catalog, registry: CollectorRegistry) -> None:
         collectors = register_catalog(catalog, registry)
-        spec = {s.name.removeprefix(METRIC_PREFIX): s.labels for s in catalog.metrics}
-        http_requests = collectors.get("http_requests_total", Counter)
-        http_duration = collectors.get("http_request_duration_seconds", Histogram)
-        self._http_requests = _children(http_requests, spec["http_requests_total"])
-        self._http_duration = _children(http_duration, spec["http_request_duration_seconds"])
-        self._methods = frozenset(spec["http_requests_total"]["method"])
-        self.routes = frozenset(spec["http_requests_total"]["route"])
-        self._statuses = frozenset(spec["http_requests_total"]["status"])
-        self._pipeline = _children(
-            collectors.get("pipeline_requests_total", Counter), spec["pipeline_requests_total"]
-        )
-        self._gates = _children(
-            collectors.get("gate_decisions_total", Counter), spec["gate_decisions_total"]
-        )
-        self.gate_reasons = frozenset(spec["gate_decisions_total"]["reason"])
-        self._executor_calls = _children(
-            collectors.get("executor_calls_total", Counter), spec["executor_calls_total"]
-        )
-        self._executor_duration = _children(
-            collectors.get("executor_duration_seconds", Histogram),
-            spec["executor_duration_seconds"],
-        )
-        self.executor_ids = frozenset(spec["executor_calls_total"]["executor"])
-        self._results = _children(
-            collectors.get("action_results_total", Counter), spec["action_results_total"]
-        )
-        self.in_flight: Gauge = collectors.get("requests_in_flight", Gauge)
-        self._audit_errors: Counter = collectors.get("audit_write_errors_total", Counter)
-        collectors.get("build_info", Info)
+
+        def get(short_name: str, expected: type[Any]) -> Any:
+            collector = collectors.get(short_name)
+            if not isinstance(collector, expected):
+                raise MetricsBindingError(
+                    f"catalog metric {METRIC_PREFIX + short_name!r} is missing or not a "
+                    f"{expected.__name__}"
+                )
+            return collector
+
+        self._http_requests: CounterTally = get("http_requests_total", CounterTally)
+        self._http_duration: HistogramTally = get("http_request_duration_seconds", HistogramTally)
+        labels = self._http_requests.spec.labels
+        self._methods = frozenset(labels["method"])
+        self.routes = frozenset(labels["route"])
+        self._statuses = frozenset(labels["status"])
+        self._pipeline: CounterTally = get("pipeline_requests_total", CounterTally)
+        self._gates: CounterTally = get("gate_decisions_total", CounterTally)
+        self.gate_reasons = frozenset(self._gates.spec.labels["reason"])
+        self._executor_calls: CounterTally = get("executor_calls_total", CounterTally)
+        self._executor_duration: HistogramTally = get("executor_duration_seconds", HistogramTally)
+        self.executor_ids = frozenset(self._executor_calls.spec.labels["executor"])
+        self._results: CounterTally = get("action_results_total", CounterTally)
+        self.in_flight: GaugeTally = get("requests_in_flight", GaugeTally)
+        self._audit_errors: Counter = get("audit_write_errors_total", Counter)
+        get("build_info", Info)
 
     def route_label(self, template: str | None) -> str:
         """Return the route label for a route template (unknown ones become `unmatched`)."""
-        return template if template in self.routes else FALLBACK_ROUTE
+        return template if template is not None and template in self.routes else FALLBACK_ROUTE
 
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
@@ -142,8 +228,9 @@ class ServiceMetrics:
             status_label = "500" if status >= 500 else "400"
         if method not in self._methods:
             method = FALLBACK_METHOD
-        self._http_requests[(method, route, status_label)].inc()
-        self._http_duration[route].observe(seconds)
+        requests = self._http_requests
+        requests.values[requests.slots[(method, route, status_label)]] += 1
+        self._http_duration.observe(self._http_duration.slots[route], seconds)
 
     def http_route(self, route: str) -> RouteMetrics:
         """Return the HTTP request metrics of one route label, pre-bound."""
@@ -151,12 +238,12 @@ class ServiceMetrics:
 
     def gate_counter(self, gate: str, decision: str, reason: str) -> Callable[[], None]:
         """Return the increment of one gate decision series (for decisions on every request)."""
-        inc: Callable[[], None] = self._gates[(gate, decision, reason)].inc
-        return inc
+        return self._gates.incrementer((gate, decision, reason))
 
     def count_gate(self, gate: str, decision: str, reason: str) -> None:
         """Count one gate decision."""
-        self._gates[(gate, decision, reason)].inc()
+        gates = self._gates
+        gates.values[gates.slots[(gate, decision, reason)]] += 1
 
     def outcome_counter(self, outcome: str) -> Callable[[], None]:
         """Return one call counting a request leaving the pipeline with `outcome`.
@@ -164,27 +251,30 @@ class ServiceMetrics:
         It counts both the pipeline outcome and the action result it implies
         (success -> SUCCESS, failed -> FAILED, denied -> BLOCKED).
         """
-        pipeline = self._pipeline[outcome].inc
-        result = self._results[_RESULT_OF_OUTCOME[outcome]].inc
+        pipeline, pipeline_slot = self._pipeline.values, self._pipeline.slots[outcome]
+        results = self._results
+        result, result_slot = results.values, results.slots[_RESULT_OF_OUTCOME[outcome]]
 
         def count() -> None:
-            pipeline()
-            result()
+            pipeline[pipeline_slot] += 1
+            result[result_slot] += 1
 
         return count
 
     def count_pipeline(self, outcome: str) -> None:
         """Count one request that left the pipeline as success, denied or failed."""
-        self._pipeline[outcome].inc()
+        self._pipeline.values[self._pipeline.slots[outcome]] += 1
 
     def count_result(self, status: str) -> None:
         """Count one action result returned to a client (SUCCESS, FAILED, BLOCKED)."""
-        self._results[status].inc()
+        self._results.values[self._results.slots[status]] += 1
 
     def observe_executor(self, executor_id: str, outcome: str, seconds: float) -> None:
         """Count one executor call with its outcome and run time."""
-        self._executor_calls[(executor_id, outcome)].inc()
-        self._executor_duration[executor_id].observe(seconds)
+        calls = self._executor_calls
+        calls.values[calls.slots[(executor_id, outcome)]] += 1
+        duration = self._executor_duration
+        duration.observe(duration.slots[executor_id], seconds)
 
     def count_audit_write_errors(self, events: int) -> None:
         """Count audit events that could not be written."""
@@ -192,25 +282,41 @@ class ServiceMetrics:
 
 
 class RouteMetrics:
-    """One route's request counter children by (method, status), and its latency histogram."""
+    """One route's request counter slots by (method, status), and its latency histogram."""
 
-    __slots__ = ("_duration", "_metrics", "_requests", "route")
+    __slots__ = (
+        "_bounds",
+        "_buckets",
+        "_metrics",
+        "_requests",
+        "_slot",
+        "_slots",
+        "_sums",
+        "route",
+    )
 
     def __init__(self, metrics: ServiceMetrics, route: str) -> None:
         self.route = route
         self._metrics = metrics
-        self._requests = {
-            (method, int(status)): metrics._http_requests[(method, route, status)]
+        requests = metrics._http_requests
+        self._requests = requests.values
+        self._slots = {
+            (method, int(status)): requests.slots[(method, route, status)]
             for method in metrics._methods
             for status in metrics._statuses
         }
-        self._duration = metrics._http_duration[route]
+        duration = metrics._http_duration
+        self._slot = duration.slots[route]
+        self._bounds = duration.bounds
+        self._buckets = duration.counts[self._slot]
+        self._sums = duration.sums
 
     def observe(self, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
-        counter = self._requests.get((method, status))
-        if counter is None:  # a method or status outside the catalog: map it
+        slot = self._slots.get((method, status))
+        if slot is None:  # a method or status outside the catalog: map it
             self._metrics.observe_http(method, self.route, status, seconds)
             return
-        counter.inc()
-        self._duration.observe(seconds)
+        self._requests[slot] += 1
+        self._buckets[bisect_left(self._bounds, seconds)] += 1
+        self._sums[self._slot] += seconds

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractResource
 
-from service.gates.trace import REQUEST_ID_HEADER, TRACEPARENT_HEADER, trace_context
+from service.gates.trace import REQUEST_ID_HEADER, TRACEPARENT_HEADER, caller_id, new_trace_id
 from service.http.failures import classify, log_failure
 from service.http.responses import error_response
 from service.metrics import FALLBACK_ROUTE, ServiceMetrics
@@ -34,25 +34,26 @@ def observe_route(metrics: ServiceMetrics, route: str, handler: RouteHandler) ->
 
     async def observe(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        trace = trace_context(request.headers)
-        trace_id = trace.trace_id
-        if trace.correlation_id is not None:
-            request[CORRELATION_ID] = trace.correlation_id
-        in_flight.inc()
+        # What trace_context() returns, without building its object on every request.
+        correlation_id, traceparent = caller_id(request.headers)
+        trace_id = new_trace_id()
+        if correlation_id is not None:
+            request[CORRELATION_ID] = correlation_id
+        in_flight.value += 1
         try:
             response = await handler(request, trace_id)
         except Exception as exc:
             log_failure(exc, trace_id)
             response = _envelope_for(exc, trace_id)
         finally:
-            in_flight.dec()
+            in_flight.value -= 1
         if response.status == 408:
             # The rest of a trickled body may still come: drop the connection.
             response.force_close()
         headers = response.headers
         headers[REQUEST_ID_HEADER] = trace_id
-        if trace.traceparent is not None:
-            headers[TRACEPARENT_HEADER] = trace.traceparent
+        if traceparent is not None:
+            headers[TRACEPARENT_HEADER] = traceparent
         measured.observe(request.method, response.status, time.perf_counter() - started)
         return response
 
