@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
-from docker.errors import ImageNotFound
+from docker.errors import APIError, ImageNotFound
 
 from contract.docker.base_image import BaseRecipe, build_base_image
 from contract.docker.context import content_hash
@@ -77,6 +77,18 @@ def image_label(client: docker.DockerClient, tag: str) -> tuple[str, str] | None
     return image.id, str(labels.get(CONTENT_HASH_LABEL, ""))
 
 
+def superseded_images(images: Iterable[tuple[str, tuple[str, ...], str]]) -> list[str]:
+    """Return the ids of untagged images of ours that a rebuild left behind.
+
+    `images` holds (id, tags, content-hash label). An untagged image whose label is the
+    label of a tagged image is a layer of that image, or of a build on top of it still
+    running: it stays.
+    """
+    listed = list(images)
+    live = {label for _, tags, label in listed if tags}
+    return [image_id for image_id, tags, label in listed if not tags and label not in live]
+
+
 class ImageBuilder:
     """Build images through the docker SDK, skipping those whose content hash still matches."""
 
@@ -122,12 +134,24 @@ class ImageBuilder:
         return image_id
 
     def _prune_superseded(self, tag: str) -> None:
-        # A rebuilt image takes the tag; the old one is left as <none> and would pile
-        # up. Prune only ours, and only those no container uses (prune skips those).
-        pruned = self._client.images.prune(filters={"dangling": True, "label": CONTENT_HASH_LABEL})
-        gone = pruned.get("ImagesDeleted") or []
+        # A rebuilt image takes the tag; the old one is left as <none> and would pile up.
+        # `docker image prune` would also take the untagged layers of a build running right
+        # now in another checkout (they inherit our label from their tagged base) and break
+        # it with "No such image": remove only what superseded_images() names.
+        listed = self._client.images.list(filters={"label": CONTENT_HASH_LABEL})
+        described = [
+            (image.id, tuple(image.tags), str((image.labels or {}).get(CONTENT_HASH_LABEL, "")))
+            for image in listed
+        ]
+        gone = 0
+        for image_id in superseded_images(described):
+            try:
+                self._client.images.remove(image_id)
+                gone += 1
+            except APIError:
+                pass  # in use by a container, or already gone: leave it
         if gone:
-            self._say(tag, f"pruned {len(gone)} superseded image layer(s)")
+            self._say(tag, f"removed {gone} superseded image(s)")
 
     def _build(self, recipe: Recipe, digest: str) -> str:
         started = time.monotonic()
