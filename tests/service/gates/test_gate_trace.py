@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.gates.trace import trace_context
+from service.gates.trace import TRACE_ID_BATCH, new_trace_id, trace_context
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 GENERATED = re.compile(r"^tr_[0-9a-f]{32}$")
@@ -86,3 +86,10 @@ async def test_404_and_405_use_the_error_envelope(service: Any, expect_error: An
     response = await service.client.delete("/process")
     await expect_error(response, 405, "METHOD_NOT_ALLOWED")
     assert response.headers["Allow"] == "POST"
+
+
+def test_batched_trace_ids_are_well_formed_and_never_repeat() -> None:
+    # Across several batches: every id is fresh and has the documented shape.
+    ids = [new_trace_id() for _ in range(5 * TRACE_ID_BATCH + 3)]
+    assert len(set(ids)) == len(ids)
+    assert all(GENERATED.match(trace_id) for trace_id in ids)
