@@ -14,7 +14,7 @@ from obs.catalog import Catalog, load_catalog
 from service.audit import AuditWriter
 from service.audit.denials import MAX_TRACKED_SOURCES
 from service.audit.journal import RequestJournal
-from service.credentials.key_verifier import KeyVerifier
+from service.credentials.key_verifier import DEFAULT_RECHECK_SECONDS, KeyVerifier
 from service.credentials.session_verifier import SessionVerifier
 from service.executors.registry import ExecutorConfig, ExecutorRegistry, build_executor_registry
 from service.gates.authn import AuthnGate
@@ -87,6 +87,13 @@ def audit_writer(settings: Settings, on_write_error: Callable[[int], None]) -> A
     )
 
 
+def recheck_seconds(settings: Settings) -> float:
+    """Return how often the verifier asks the store whether anything changed."""
+    # PostgreSQL's generation is a counter its change listener keeps in memory: asking
+    # costs nothing, so every request asks, and a change heard is never served stale.
+    return 0.0 if settings.database_url is not None else DEFAULT_RECHECK_SECONDS
+
+
 def anonymous_limit(settings: Settings) -> AnonymousLimit:
     """Return the per-client-address budget for requests without a valid credential."""
     buckets = RateLimitGate(settings.unauthenticated_per_minute, max_buckets=MAX_TRACKED_SOURCES)
@@ -136,7 +143,7 @@ def create_app(
             await audit.start()
             if isinstance(rate_limit, RedisRateLimitGate):
                 app[SHARED_RATE_LIMIT] = rate_limit
-            verifier = KeyVerifier(store, clock=clock)
+            verifier = KeyVerifier(store, clock=clock, recheck_seconds=recheck_seconds(settings))
             sessions = SessionVerifier(store, verifier, clock=clock)
             journal = RequestJournal(audit)
             access = AccessGates(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,6 +23,7 @@ from service.storage.pg_listener import (
     CHANNEL,
     CONNECT_TIMEOUT_SECONDS,
     DB_ERRORS,
+    LISTENER_NAME,
     ChangeListener,
     Connection,
 )
@@ -33,7 +37,13 @@ R = TypeVar("R")
 _SELECT = "SELECT key_id, role, name, created_at, expires_at, revoked_at"
 _SELECT_SESSION = "SELECT session_id, key_id, created_at, expires_at, ended_at"
 # In the changing transaction: delivered to every replica's listener at commit, never before.
-_NOTIFY = f"SELECT pg_notify('{CHANNEL}', '')"
+_NOTIFY = f"SELECT pg_notify('{CHANNEL}', $1)"
+# How long a change waits for the replicas' acknowledgements before it answers anyway.
+NOTICE_WAIT_SECONDS = 1.0
+_LISTENERS = (
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE application_name = $1 AND datname = current_database()"
+)
 
 
 async def open_pool(url: str) -> asyncpg.Pool:
@@ -201,14 +211,27 @@ class PostgresKeyStore:
             raise StorageError(f"cannot read database {self.shown}: {exc}") from None
 
     async def _transaction(self, work: Callable[[Connection], Awaitable[R]], *, notify: bool) -> R:
+        token = secrets.token_hex(8)
+        acked: asyncio.Future[None] | None = None
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 result = await work(conn)
                 if notify:
-                    await conn.execute(_NOTIFY)
-                return result
-        except DB_ERRORS as exc:
-            raise StorageError(f"cannot write database {self.shown}: {exc}") from None
+                    listeners = await conn.fetchval(_LISTENERS, LISTENER_NAME)
+                    acked = self._listener.expect(token, int(listeners))
+                    await conn.execute(_NOTIFY, token)
+        except BaseException as exc:
+            self._listener.forget(token)
+            if isinstance(exc, DB_ERRORS):
+                raise StorageError(f"cannot write database {self.shown}: {exc}") from None
+            raise
+        if acked is not None:
+            # Answered once every replica listening at commit time said it heard the
+            # change (its caches drop on their next use), or after NOTICE_WAIT_SECONDS.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(acked, NOTICE_WAIT_SECONDS)
+            self._listener.forget(token)
+        return result
 
     async def _change(self, sql: str, args: tuple[Any, ...], *, what: str) -> None:
         async def insert(conn: Connection) -> None:

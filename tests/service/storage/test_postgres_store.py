@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import pytest
 
 from service.credentials.keys import create_key, hash_secret
 from service.credentials.sessions import create_session
-from service.storage import SqliteKeyStore, StorageError
+from service.storage import SqliteKeyStore, StorageError, postgres
 from service.storage.base import SchemaTooNew
+from service.storage.pg_listener import CHANNEL, LISTENER_NAME
 from service.storage.pg_schema import SCHEMA_VERSION, migrate
 from service.storage.postgres import PostgresKeyStore, migrate_database
 from service.storage.sqlite import SCHEMA_VERSION as SQLITE_VERSION
@@ -59,18 +61,36 @@ async def test_keys_and_sessions_round_trip_without_their_secrets(pg_url: str) -
         await store.close()
 
 
-async def test_a_change_on_one_store_moves_the_other_stores_generation(pg_url: str) -> None:
+async def test_a_change_returns_only_once_the_other_store_heard_it(pg_url: str) -> None:
     replica_a, replica_b = await PostgresKeyStore.open(pg_url), await PostgresKeyStore.open(pg_url)
     try:
         before = replica_b.generation()
         issued = await create_key(replica_a, role="viewer")
-        await _eventually(lambda: replica_b.generation() != before, "B hears A's new key")
+        # No waiting here: A's write returned after B acknowledged the notice.
+        assert replica_b.generation() != before, "B heard A's new key"
         before = replica_b.generation()
         await replica_a.revoke_key(issued.record.key_id, datetime.now(UTC))
-        await _eventually(lambda: replica_b.generation() != before, "B hears A's revoke")
+        assert replica_b.generation() != before, "B heard A's revoke"
     finally:
         await replica_a.close()
         await replica_b.close()
+
+
+async def test_a_listener_that_never_acknowledges_delays_a_change_by_a_bounded_wait(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "NOTICE_WAIT_SECONDS", 0.3)
+    store = await PostgresKeyStore.open(pg_url)
+    silent = await asyncpg.connect(pg_url, server_settings={"application_name": LISTENER_NAME})
+    try:
+        await silent.execute(f"LISTEN {CHANNEL}")  # counted, hears, never answers
+        started = time.monotonic()
+        issued = await create_key(store, role="viewer")
+        assert 0.3 <= time.monotonic() - started < 3
+        assert await store.get_key(issued.record.key_id) is not None
+    finally:
+        await silent.close()
+        await store.close()
 
 
 async def test_a_fresh_database_is_created_at_the_current_version(pg_url: str) -> None:
