@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 
+from service.redact import SECRET_QUERY_NAMES
+
 PLACEHOLDER = "<redacted>"
-# Header values that carry credentials, whatever secret they hold.
+# Text that carries a credential (headers, URLs), whatever secret it holds.
 _HEADER_PATTERNS = (
     re.compile(r"(?i)(x-api-key\s*[:=]\s*)([^\s,;\"']+)"),
     re.compile(r"(?i)(authorization\s*[:=]\s*(?:bearer|basic)\s+)([^\s,;\"']+)"),
     re.compile(r"(?i)(\"api_key\"\s*:\s*\")([^\"]+)"),
+    # A URL's user-info password (scheme://user:PASSWORD@host) ...
+    re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(?=@)"),
+    # ... and a credential in its query (?password=..., &token=...), the names the
+    # backend redacts in its own logs.
+    re.compile(r"(?i)([?&](?:" + "|".join(sorted(SECRET_QUERY_NAMES)) + r")=)([^&\s\"'#]+)"),
 )
 
 
