@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from service.redact import url_has_password
 from service.settings import Settings, SettingsError
@@ -78,4 +78,13 @@ def validate_production(s: Settings) -> None:
             parts.password is None or private,
             "rate_limit_redis_url",
             "production sends the Redis password only over rediss:// (or to loopback)",
+        )
+    if s.database_url is not None:
+        parts = urlsplit(s.database_url)
+        sslmode = dict(parse_qsl(parts.query)).get("sslmode", "prefer")
+        _check(
+            sslmode in ("require", "verify-ca", "verify-full") or is_loopback(parts.hostname or ""),
+            "database_url",
+            "production talks to a non-loopback database only over TLS: add "
+            "?sslmode=verify-full (or require) to TECHNO_DATABASE_URL",
         )

@@ -61,3 +61,16 @@ def test_bad_database_settings_name_the_variable(env: dict[str, str], problem: s
     with pytest.raises(SettingsError) as refused:
         Settings.from_env(env)
     assert problem in str(refused.value)
+
+
+def _production(url: str, tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {"TECHNO_MODE": "production", "TECHNO_DATA_DIR": str(tmp_path), "TECHNO_DATABASE_URL": url}
+    )
+
+
+def test_production_reaches_a_remote_database_only_over_tls(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="TECHNO_DATABASE_URL: production talks"):
+        _production(URL, tmp_path)
+    assert _production(URL + "?sslmode=verify-full", tmp_path).database_url is not None
+    assert _production("postgresql://techno@127.0.0.1/techno", tmp_path).database_url is not None
