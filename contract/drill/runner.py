@@ -155,6 +155,10 @@ class DrillRunner:
     def _ready_to_remove(self, condition: str) -> bool:
         """An alert is done with its condition once delivered, or held by its inhibitor."""
         for expected, result in self._results(condition):
+            if never_resolves(expected):
+                # Nothing to remove, and its delivery may wait for Prometheus's resend
+                # delay (a reload restarts the notifier): the tail waits for it instead.
+                continue
             held = result.firing is not None and result.held_by_inhibition
             # Delivered while it should be held: the inhibition already failed, stop waiting.
             if result.delivered is None and not (expected.inhibited_by and held):

@@ -350,7 +350,7 @@ def quiet_problems(expected: Mapping[str, AlertExpectation], record: DrillRecord
             window = record.windows.get(want.condition) if want else None
             if window is not None and window.covers(snap.at):
                 continue
-            active = [c for c, w in record.windows.items() if w.covers(snap.at)]
+            active = [c for c, w in record.windows.items() if w.covers(snap.at) and c != ALWAYS]
             during = (
                 f"while only {', '.join(sorted(active))} was applied"
                 if active

@@ -91,3 +91,12 @@ def test_the_quiet_proof_does_not_count_the_watchdog_but_counts_the_rest() -> No
     problems = quiet_problems(plan, drill)
     assert len(problems) == 1
     assert problems[0].startswith("Down went firing (value 1) at +4.0s under healthy traffic only")
+
+
+def test_an_open_watchdog_window_is_not_named_as_the_condition_applied() -> None:
+    # The Watchdog's window stays open until it is delivered: another alert firing then
+    # fired under healthy traffic, not "while always was applied".
+    plan = {"Watchdog": WATCHDOG, "Down": expectation()}
+    drill = record([firing(4.0, "Down")], [], {"always": ConditionWindow(1.0, 1.0)})
+    (problem,) = quiet_problems(plan, drill)
+    assert "under healthy traffic only" in problem
