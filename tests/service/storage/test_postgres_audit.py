@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import asyncpg
@@ -99,3 +100,24 @@ async def test_beyond_the_bound_the_oldest_are_dropped_and_a_gap_recorded(
     events = [json.loads(line) for line in await _lines(pg_url)]
     assert events[0]["event"] == "AUDIT_GAP" and events[0]["lost_events"] == 2
     assert [e["gate"] for e in events[1:]] == ["g2", "g3", "g4"]
+
+
+async def test_buffered_events_are_committed_within_the_flush_interval(pg_url: str) -> None:
+    await migrate_database(pg_url)
+    errors: list[int] = []
+    writer = PostgresAuditWriter(
+        pg_url, durability="buffered", on_write_error=errors.append, flush_seconds=0.05
+    )
+    await writer.start()
+    try:
+        writer.emit(TRACE, "REQUEST_START", route="/process")
+        await writer.commit()  # buffered: returns at once, nothing waits for the database
+        # 0.05 s by the setting; a second allows for a loaded machine, not for a missed flush.
+        for _ in range(50):
+            if await _lines(pg_url):
+                break
+            await asyncio.sleep(0.02)
+        assert len(await _lines(pg_url)) == 1, "committed by the writer task on its own"
+        assert errors == []
+    finally:
+        await writer.close()
