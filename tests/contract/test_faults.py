@@ -289,3 +289,18 @@ def test_an_alert_firing_under_healthy_traffic_fails_the_quiet_proof(tree: Path)
     message = _drill_message(run)
     assert "HighRequestVolume went pending" in message
     assert "under healthy traffic only" in message
+
+
+def test_a_watchdog_without_its_own_route_fails_the_drill_naming_its_receiver(
+    tree: Path,
+) -> None:
+    # Without its route the dead man's switch lands on `default`: nobody watches its silence.
+    edit(
+        tree / "deploy" / "alertmanager" / "alertmanager.yml",
+        lambda t: t.replace('    - receiver: "watchdog"\n', '    - receiver: "default"\n', 1),
+    )
+    run = run_contract(tree, "-k", "every_alert_fires", options=("--drill", "Watchdog"))
+    assert (
+        "Watchdog: delivered by receiver 'default', but severity 'watchdog' routes to 'watchdog'"
+        in _drill_message(run)
+    )
