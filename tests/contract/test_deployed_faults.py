@@ -223,3 +223,46 @@ def test_a_stopped_alertmanager_fails_health_and_the_watchdog_naming_it(
     assert "/-/ready" in failures(summary, "health")
     assert "alertmanager" in failures(summary, "watchdog")
     assert statuses(summary)["rules"] == "VERIFIED"
+
+
+def test_a_stack_behind_its_artifacts_fails_catalog_series_dashboards_and_runbooks(
+    deployment: LocalDeployment, tmp_path: Path
+) -> None:
+    # What a deploy that left the stack one release behind looks like from the new commit:
+    # a metric the catalog has gained, a panel and a runbook query on a series it lacks.
+    tree = tmp_path / "tree"
+    for name in ARTIFACT_DIRS:
+        shutil.copytree(ROOT / name, tree / name)
+    overview = tree / "dashboards" / "techno-overview.json"
+    text = overview.read_text(encoding="utf-8")
+    overview.write_text(text.replace("techno_http_requests_total", "techno_http_answers_total"))
+    runbook = tree / "runbooks" / "BackendDown.md"
+    runbook.write_text(runbook.read_text() + "\n```promql\nsum(rate(up[5m]) by\n```\n")
+    catalog = tmp_path / "catalog.yaml"
+    text = (ROOT / "obs" / "catalog.yaml").read_text(encoding="utf-8")
+    catalog.write_text(
+        text.replace(
+            "metrics:\n",
+            "metrics:\n  - name: techno_new_total\n    type: counter\n    unit: requests\n"
+            "    help: A metric the deployed backend does not have yet.\n    labels: {}\n\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    evidence = deployment.folder / "evidence-behind"
+    code = run_deployed(
+        DeployedOptions(
+            stack_file=deployment.stack_file,
+            artifacts=tree,
+            catalog=catalog,
+            evidence_dir=evidence,
+            watch_seconds=0.0,
+        )
+    )
+    summary = json.loads((evidence / "summary.json").read_text(encoding="utf-8"))
+    assert code != 0
+    assert "techno_new_total" in failures(summary, "catalog")
+    assert "techno_http_answers_total" in failures(summary, "series")
+    assert "techno-overview" in failures(summary, "dashboards")
+    assert "BackendDown.md: query 'sum(rate(up[5m]) by' failed" in failures(summary, "runbooks")
+    assert statuses(summary)["rules"] == "VERIFIED"
