@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from aiohttp import web
 
 from service.gates import Deny
 from service.gates.json_safety import find_unsafe
+from service.pipeline.deadline import await_within
 from service.pipeline.schema_errors import SchemaCheck, compile_schema
 
 JSON_CONTENT_TYPE = "application/json"
@@ -100,12 +100,16 @@ class InputGate:
         length = request.content_length
         if length is not None and length > self._max_body_bytes:
             return self._too_large
-        if request.content_type != JSON_CONTENT_TYPE:
+        # The exact header needs no parsing; anything else (parameters, case) is parsed.
+        if (
+            request.headers.get("Content-Type") != JSON_CONTENT_TYPE
+            and request.content_type != JSON_CONTENT_TYPE
+        ):
             return UNSUPPORTED_MEDIA_TYPE
         try:
             # A trickled body must not hold the connection (and its memory) open.
-            async with asyncio.timeout(self._read_timeout):
-                body = await request.read()
+            # A body already received is read without waiting: then no timer is armed.
+            body = await await_within(request.read(), self._read_timeout)
         except web.HTTPRequestEntityTooLarge:
             return self._too_large
         except TimeoutError:

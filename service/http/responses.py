@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from _json import make_encoder
+from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +14,40 @@ from service.gates import Deny
 
 # One encoder: json.dumps with non-default arguments builds a new one per call.
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _compact(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """Return `encoder.encode` without the C encoder it builds on every call.
+
+    JSONEncoder.encode makes a new `_json.make_encoder` per call; this is that
+    same C encoder with the same arguments, made once, so the output is the same
+    bytes. Its circular-reference markers are emptied as it leaves each
+    container, and explicitly after an error.
+    """
+    markers: dict[int, Any] = {}
+    chunks = make_encoder(
+        markers,
+        encoder.default,
+        encode_basestring_ascii,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(value: Any) -> str:
+        try:
+            return "".join(chunks(value, 0))
+        except BaseException:
+            markers.clear()
+            raise
+
+    return encode
+
+
+_encode = _compact(_ENCODER)
 # `error` names the status class in words that do not change between Python
 # versions (http.HTTPStatus phrases do).
 ERROR_NAMES = {
@@ -40,7 +76,7 @@ def json_response(
 ) -> web.Response:
     """Return a compact JSON response."""
     return web.Response(
-        body=_ENCODER.encode(body).encode("utf-8"),
+        body=_encode(body).encode("utf-8"),
         status=status,
         content_type="application/json",
         headers=headers,
@@ -51,11 +87,12 @@ def success_response(
     trace_id: str, result: Mapping[str, Any] | None, executor_id: str, duration_ms: float
 ) -> web.Response:
     """Return the /process success body `{trace_id, status, result, executor_id, ...}`."""
-    # Joined from encoded parts: only the result needs the general encoder.
-    encode = _ENCODER.encode
+    # Joined from encoded parts: only the result needs the general encoder; a
+    # string alone is what the encoder's own C string quoting writes.
+    quote = encode_basestring_ascii
     body = (
-        f'{{"trace_id":{encode(trace_id)},"status":"SUCCESS","result":{encode(result)},'
-        f'"executor_id":{encode(executor_id)},"execution_time_ms":{duration_ms!r}}}'
+        f'{{"trace_id":{quote(trace_id)},"status":"SUCCESS","result":{_encode(result)},'
+        f'"executor_id":{quote(executor_id)},"execution_time_ms":{duration_ms!r}}}'
     )
     return web.Response(body=body.encode("utf-8"), content_type="application/json")
 
