@@ -16,7 +16,7 @@ OTHER = "aiohttp/uvloop: HTTP parsing, dispatch, socket writes"
 # (stage, predicate on "function (file)") - the deepest frame that matches any
 # stage names the stage, so `execute -> first_violation` counts as validation.
 STAGE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("G0 trace id", re.compile(r"^trace_context ")),
+    ("G0 trace id", re.compile(r"^trace_context |^new_trace_id |^caller_id ")),
     ("G1 authn (key verify, cache, sha256)", re.compile(r"^AuthnGate\.check |KeyVerifier")),
     ("G2 rate limit", re.compile(r"^RateLimitGate\.check ")),
     (
@@ -24,7 +24,9 @@ STAGE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"read_json_object |_read_json_object |^find_unsafe "),
     ),
     ("G10 authz", re.compile(r"^AuthzGate\.check_action ")),
-    ("executor call + timeout", re.compile(r"^execute \(|EchoExecutor\.execute |await_within ")),
+    # Not await_within: the body read runs under it too, and the executor's
+    # samples are all below execute() anyway.
+    ("executor call + timeout", re.compile(r"^execute \(|EchoExecutor\.execute ")),
     (
         "JSON Schema validation (envelope, payload, result)",
         re.compile(r"^first_violation |^SchemaCheck\.|fast_schema\.py|jsonschema/"),
@@ -34,7 +36,10 @@ STAGE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"^AuditWriter\.emit |^encode_event |RequestJournal\.|RequestRecord\."),
     ),
     ("audit: writer task/thread (write, fsync)", re.compile(r"^AuditWriter\._(run|write) ")),
-    ("metrics (prometheus_client)", re.compile(r"prometheus_client/|^ServiceMetrics\.")),
+    (
+        "metrics (tallies, prometheus_client)",
+        re.compile(r"prometheus_client/|^ServiceMetrics\.|^RouteMetrics\.|Tally\."),
+    ),
     (
         "response building (json.dumps, Response)",
         re.compile(r"^json_response |^json_body |^envelope |^error_response |^success_response "),
