@@ -203,6 +203,9 @@ class DockerRuntime:
                 f"--web.listen-address={ANY_ADDRESS}:{launch.spec.default_port}",
                 # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
                 "--web.enable-lifecycle",
+                # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
+                # first evaluation) is otherwise sent again only after the default 1m resend delay.
+                "--rules.alert.resend-delay=1s",
             ]
             return ContainerPlan(
                 image, command, ports, launch.env, config_tar=archive.tar(), config_dir=config

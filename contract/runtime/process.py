@@ -232,6 +232,9 @@ class ProcessRuntime:
                 f"--web.listen-address={listen.netloc}",
                 # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
                 "--web.enable-lifecycle",
+                # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
+                # first evaluation) is otherwise sent again only after the default 1m resend delay.
+                "--rules.alert.resend-delay=1s",
             ]
         if name == ALERTMANAGER:
             binary = find_binary(name, "prometheus-alertmanager", environ=self.environ)
