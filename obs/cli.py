@@ -1,4 +1,4 @@
-"""Command line: `python -m obs generate [--check] [--out DIR]` and `python -m obs check`."""
+"""Command line: `python -m obs generate|check|import|export`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from obs.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
 from obs.checks.run import run_checks
 from obs.checks.tools import ToolMissingError
 from obs.generate.artifacts import drift, render_all, write
+from obs.specs.commands import add_commands, run_export, run_import
 
 # The checkout the packaged catalog lives in: where the committed artifacts are.
 DEFAULT_ROOT = DEFAULT_CATALOG_PATH.parent.parent
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_ROOT,
         help="tree holding the generated artifacts (default: the repository)",
     )
+    add_commands(commands)
     return parser
 
 
@@ -84,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args.catalog, args.out, args.check)
+        if args.command == "import":
+            return run_import(args)
+        if args.command == "export":
+            return run_export(args)
         return _check(args.catalog, args.root)
     except CatalogError as exc:
         print(f"catalog error: {exc}", file=sys.stderr)
