@@ -81,13 +81,13 @@ def selectors(expr: str) -> tuple[Selector, ...]:
     # walk() descends into a range selector's inner vector selector, so that covers both.
     def visit(node: promql_parser.Expr) -> None:
         if isinstance(node, promql_parser.VectorSelector):
-            found.append(_selector(node))
+            found.append(selector_from_node(node))
 
     promql_parser.walk(parse(expr), pre_visit=visit)
     return tuple(found)
 
 
-def _selector(node: promql_parser.VectorSelector) -> Selector:
+def selector_from_node(node: promql_parser.VectorSelector) -> Selector:
     matchers = tuple(
         LabelMatcher(m.name, _OPS[str(m.op)], m.value)
         for m in node.matchers.matchers
@@ -105,7 +105,7 @@ def parse_selector(text: str, where: Where, field: str) -> Selector:
         raise where.error(field, f"not valid PromQL: {exc}") from exc
     if not isinstance(node, promql_parser.VectorSelector):
         raise where.error(field, f"must be a plain series selector, got {text!r}")
-    return _selector(node)
+    return selector_from_node(node)
 
 
 def check_selector(selector: Selector, schema: SeriesSchema, where: Where, field: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import promql_parser
 
-from obs.catalog.expressions import LabelMatcher, PromQLError, Selector, _selector, parse
+from obs.catalog.expressions import LabelMatcher, PromQLError, Selector, parse, selector_from_node
 from obs.catalog.series import le_value
 from obs.specs.errors import DocRef
 
@@ -42,7 +42,7 @@ def counter_of(node: promql_parser.Expr, ref: DocRef, field: str) -> Selector:
             "or `sum(rate(metric{...}[w]))`",
         )
     # The catalog's own reading of a selector, so both sides render it the same way.
-    return _selector(node)
+    return selector_from_node(node)
 
 
 def ratio_fields(
