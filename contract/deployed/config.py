@@ -137,6 +137,12 @@ class _Reader:
         except (OSError, UnicodeDecodeError) as exc:
             raise self.fail(f"{field}.{key}", f"cannot read {path}: {type(exc).__name__}") from exc
         # Never quote the file's content: it is the secret.
+        if path.stat().st_mode & 0o004:
+            raise self.fail(f"{field}.{key}", f"{path} is readable by every user; chmod 600 it")
+        if any(c.isspace() or not c.isprintable() for c in value):
+            raise self.fail(
+                f"{field}.{key}", f"{path} holds whitespace or control characters inside"
+            )
         if len(value) < 4:
             raise self.fail(f"{field}.{key}", f"{path} holds no secret (shorter than 4 characters)")
         return value
@@ -185,7 +191,11 @@ class _Reader:
         url = body.get("url")
         if not isinstance(url, str):
             raise self.fail(f"{field}.url", "is required (http:// or https:// URL)")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a port out of range or not a number
+        except ValueError as exc:
+            raise self.fail(f"{field}.url", f"{url!r} is not a valid URL: {exc}") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise self.fail(f"{field}.url", f"{url!r} is not an http(s) URL with a host")
         if parts.username or parts.password:
@@ -227,6 +237,8 @@ class _Reader:
         budget = self.mapping(body.get("budget") or {}, "budget", _BUDGET_KEYS)
         timeout = self.number(budget, "timeout_seconds", "budget", DEFAULT_TIMEOUT_SECONDS)
         max_requests = self.number(budget, "max_requests", "budget", DEFAULT_MAX_REQUESTS)
+        if not max_requests.is_integer():
+            raise self.fail("budget.max_requests", f"must be a whole number, got {max_requests:g}")
         production = body.get("production", False)
         if not isinstance(production, bool):
             raise self.fail("production", f"must be true or false, got {production!r}")
@@ -236,7 +248,7 @@ class _Reader:
         grafana = None
         if body.get("grafana") is not None:
             grafana = self.endpoint(body["grafana"], "grafana", "grafana", timeout)
-        return DeployedStack(
+        stack = DeployedStack(
             path=self.path,
             production=production,
             max_requests=int(max_requests),
@@ -247,6 +259,16 @@ class _Reader:
             ),
             grafana=grafana,
         )
+        seen: dict[str, str] = {}
+        for endpoint in stack.endpoints():
+            # Two endpoints at one URL: which credentials a request gets would be a guess.
+            if endpoint.url in seen:
+                raise self.fail(
+                    f"{endpoint.name}.url",
+                    f"{endpoint.url} is also the URL of {seen[endpoint.url]}",
+                )
+            seen[endpoint.url] = endpoint.name
+        return stack
 
 
 def load_stack(path: Path) -> DeployedStack:
@@ -259,5 +281,9 @@ def load_stack(path: Path) -> DeployedStack:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise StackFileError(path, "(file)", f"not valid YAML: {exc}") from exc
+        # Only the problem and its place: the YAML error's snippet may quote a secret.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise StackFileError(path, "(file)", f"not valid YAML{where}: {problem}") from exc
     return _Reader(path).stack(raw)

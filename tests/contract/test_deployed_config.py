@@ -30,6 +30,8 @@ def stack_file(folder: Path, text: str) -> Path:
     (folder / "secrets").mkdir(exist_ok=True)
     (folder / "secrets" / "token").write_text(TOKEN + "\n", encoding="utf-8")
     (folder / "secrets" / "password").write_text(PASSWORD, encoding="utf-8")
+    for secret in (folder / "secrets").iterdir():
+        secret.chmod(0o600)
     (folder / "ca.pem").write_text("not really a CA\n", encoding="utf-8")
     path = folder / "STACK.yaml"
     path.write_text(text, encoding="utf-8")
@@ -47,6 +49,7 @@ def test_the_committed_example_parses_with_its_secret_files(tmp_path: Path) -> N
     for name in ("secrets/backend.token", "secrets/prometheus.password", "secrets/grafana.token"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(TOKEN, encoding="utf-8")
+        (tmp_path / name).chmod(0o600)
     for name in ("staging-ca.pem", "contract-client.pem", "contract-client.key"):
         (tmp_path / "tls").mkdir(exist_ok=True)
         (tmp_path / "tls" / name).write_text("pem", encoding="utf-8")
@@ -131,6 +134,7 @@ def test_a_secret_file_is_read_trimmed_and_never_quoted_when_too_short(tmp_path:
     assert stack.grafana is not None and stack.grafana.credentials.bearer_token == TOKEN
     assert TOKEN not in repr(stack) and TOKEN not in repr(stack.grafana.credentials)
     (tmp_path / "secrets" / "short").write_text("abc", encoding="utf-8")
+    (tmp_path / "secrets" / "short").chmod(0o600)
     text = MINIMAL + "grafana: {url: 'https://g', auth: {bearer_token_file: secrets/short}}\n"
     path = tmp_path / "STACK.yaml"
     path.write_text(text, encoding="utf-8")
