@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from contract.errors import ConfigError
+from service.production import is_loopback
 
 STACK_FILE = "STACK.yaml"
 _TOP_KEYS = {"production", "budget", "backend", "prometheus", "alertmanager", "grafana"}
@@ -209,11 +210,17 @@ class _Reader:
         instance = body.get("instance")
         if instance is not None and not isinstance(instance, str):
             raise self.fail(f"{field}.instance", "must be a string like host:port")
+        if instance is not None and not name.startswith("backend"):
+            raise self.fail(f"{field}.instance", "applies only to a backend target")
+        credentials = self.auth(body.get("auth"), f"{field}.auth")
+        if parts.scheme == "http" and credentials.secrets() and not is_loopback(parts.hostname):
+            # Plain http to another host sends the token or password in clear text.
+            raise self.fail(f"{field}.auth", f"{url} is plain http: use https to send credentials")
         return Endpoint(
             name=name,
             url=url.rstrip("/"),
             tls=tls,
-            credentials=self.auth(body.get("auth"), f"{field}.auth"),
+            credentials=credentials,
             timeout_seconds=self.number(body, "timeout_seconds", field, default_timeout),
             instance=instance,
         )

@@ -68,3 +68,22 @@ def test_a_duplicate_or_broken_url_is_refused(
 def test_a_fractional_request_budget_is_refused(tmp_path: Path) -> None:
     text = PLAIN + "alertmanager: http://a:1\nbudget: {max_requests: 0.5}\n"
     assert "budget.max_requests: must be a whole number" in refused(write(tmp_path, text))
+
+
+def test_credentials_over_plain_http_to_another_host_are_refused(tmp_path: Path) -> None:
+    text = (
+        PLAIN
+        + "alertmanager: {url: http://am.example:9093, auth: {bearer_token_file: secrets/token}}\n"
+    )
+    message = refused(write(tmp_path, text))
+    assert "alertmanager.auth: " in message and "use https" in message
+    local = (
+        PLAIN
+        + "alertmanager: {url: 'http://[::1]:9093', auth: {bearer_token_file: secrets/token}}\n"
+    )
+    assert load_stack(write(tmp_path, local)).alertmanagers[0].credentials.bearer_token == SECRET
+
+
+def test_an_instance_on_a_non_backend_endpoint_is_refused(tmp_path: Path) -> None:
+    text = PLAIN + "alertmanager: {url: http://a:1, instance: 'a:1'}\n"
+    assert "alertmanager.instance: applies only to a backend" in refused(write(tmp_path, text))
