@@ -158,13 +158,17 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--watch-seconds",
         type=float,
-        default=DEFAULT_WATCH_SECONDS,
+        default=None,
         metavar="SECONDS",
         help="with --deployed: how long to watch Alertmanager's failed-notification counters",
     )
     args = parser.parse_args(argv)
     if args.deployed is None and args.allow_drill:
         parser.error("--allow-drill only applies with --deployed")
+    if args.deployed is None and args.watch_seconds is not None:
+        parser.error("--watch-seconds only applies with --deployed")
+    if args.watch_seconds is None:
+        args.watch_seconds = DEFAULT_WATCH_SECONDS
     if args.deployed is not None and (args.faults or args.runtime != "process"):
         parser.error("--deployed starts no stack: it does not combine with --faults or --runtime")
     wrong = sorted(set(args.skip) - set(DEPLOYED_PARTS if args.deployed else PARTS))

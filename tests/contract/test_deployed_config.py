@@ -192,6 +192,7 @@ def test_the_session_is_read_only_bounded_and_redacts_its_secrets(tmp_path: Path
     ("argv", "message"),
     [
         (["--allow-drill"], "--allow-drill only applies with --deployed"),
+        (["--watch-seconds", "5"], "--watch-seconds only applies with --deployed"),
         (["--deployed", "S.yaml", "--faults"], "starts no stack"),
         (["--deployed", "S.yaml", "--skip", "alerts"], "--skip alerts is not a part of this run"),
         (["--skip", "watchdog"], "--skip watchdog is not a part of this run"),
