@@ -108,7 +108,7 @@ def wait_settled(stack: Stack, timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
     """Wait until every panel has data and the Watchdog is in Alertmanager, like a live stack.
 
     The Watchdog fires at the first evaluation, often before Prometheus has discovered its
-    Alertmanager; it then sends it again only after its resend delay (1 s in the contract's
+    Alertmanager; it then sends it again only after its resend delay (10 s in the contract's
     Prometheus, a minute by default).
     """
     tree = stack.spec.artifacts

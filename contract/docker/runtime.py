@@ -205,7 +205,9 @@ class DockerRuntime:
                 "--web.enable-lifecycle",
                 # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
                 # first evaluation) is otherwise sent again only after the default 1m resend delay.
-                "--rules.alert.resend-delay=1s",
+                # Not lower: Prometheus sends each alert valid for 4x this delay, and a reload
+                # that pauses the notifier longer than that makes Alertmanager resolve it.
+                "--rules.alert.resend-delay=10s",
             ]
             return ContainerPlan(
                 image, command, ports, launch.env, config_tar=archive.tar(), config_dir=config

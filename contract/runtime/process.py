@@ -234,7 +234,9 @@ class ProcessRuntime:
                 "--web.enable-lifecycle",
                 # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
                 # first evaluation) is otherwise sent again only after the default 1m resend delay.
-                "--rules.alert.resend-delay=1s",
+                # Not lower: Prometheus sends each alert valid for 4x this delay, and a reload
+                # that pauses the notifier longer than that makes Alertmanager resolve it.
+                "--rules.alert.resend-delay=10s",
             ]
         if name == ALERTMANAGER:
             binary = find_binary(name, "prometheus-alertmanager", environ=self.environ)
