@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from service.credentials.keys import create_key, hash_secret
+from service.credentials.keys import create_key
 from service.credentials.sessions import create_session
 from service.storage import SqliteKeyStore, StorageError, postgres
 from service.storage.base import SchemaTooNew
@@ -20,6 +20,7 @@ from service.storage.pg_schema import SCHEMA_VERSION, migrate
 from service.storage.postgres import PostgresKeyStore, migrate_database
 from service.storage.sqlite import SCHEMA_VERSION as SQLITE_VERSION
 from tests.service.postgres_server import PostgresServer
+from tests.service.storage.key_store_contract import assert_a_created_key_round_trips
 
 
 async def _eventually(condition: object, what: str, seconds: float = 5.0) -> None:
@@ -33,13 +34,7 @@ async def _eventually(condition: object, what: str, seconds: float = 5.0) -> Non
 async def test_keys_and_sessions_round_trip_without_their_secrets(pg_url: str) -> None:
     store = await PostgresKeyStore.open(pg_url)
     try:
-        issued = await create_key(store, role="viewer", name="ci", expires_in_days=2)
-        stored = await store.get_key(issued.record.key_id)
-        assert stored is not None
-        assert stored.record == issued.record
-        assert stored.secret_hash == hash_secret(issued.api_key.split(".")[1])
-        assert [r.key_id for r in await store.list_keys()] == [issued.record.key_id]
-        assert await store.get_key("key_0000000000000000") is None
+        issued = await assert_a_created_key_round_trips(store)
         with pytest.raises(ValueError, match="already exists"):
             await store.add_key(issued.record, b"x")
 

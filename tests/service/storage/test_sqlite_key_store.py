@@ -8,20 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from service.credentials.keys import create_key, hash_secret
+from service.credentials.keys import create_key
 from service.storage import SqliteKeyStore, StorageError
+from tests.service.storage.key_store_contract import assert_a_created_key_round_trips
 
 
 async def test_created_key_round_trips_without_its_secret(tmp_path: Path) -> None:
     store = SqliteKeyStore.open(tmp_path / "sub" / "keys.db")
     try:
-        issued = await create_key(store, role="viewer", name="ci", expires_in_days=2)
-        stored = await store.get_key(issued.record.key_id)
-        assert stored is not None
-        assert stored.record == issued.record
-        assert stored.secret_hash == hash_secret(issued.api_key.split(".")[1])
-        assert [r.key_id for r in await store.list_keys()] == [issued.record.key_id]
-        assert await store.get_key("key_0000000000000000") is None
+        await assert_a_created_key_round_trips(store)
     finally:
         await store.close()
 
