@@ -8,7 +8,7 @@ from service.redact import SECRET_QUERY_NAMES
 
 PLACEHOLDER = "<redacted>"
 # Text that carries a credential (headers, URLs), whatever secret it holds.
-_HEADER_PATTERNS = (
+_CREDENTIAL_PATTERNS = (
     re.compile(r"(?i)(x-api-key\s*[:=]\s*)([^\s,;\"']+)"),
     re.compile(r"(?i)(authorization\s*[:=]\s*(?:bearer|basic)\s+)([^\s,;\"']+)"),
     re.compile(r"(?i)(\"api_key\"\s*:\s*\")([^\"]+)"),
@@ -21,7 +21,7 @@ _HEADER_PATTERNS = (
 
 
 class Redactor:
-    """Replace known secrets and credential-bearing header values with a placeholder."""
+    """Replace known secrets and the credentials in headers and URLs with a placeholder."""
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
@@ -33,10 +33,10 @@ class Redactor:
         self._secrets.add(secret)
 
     def __call__(self, text: str) -> str:
-        """Return text with every known secret and credential header value replaced."""
+        """Return text with every known secret and every credential in a header or URL replaced."""
         # Longest first so a secret that contains another is replaced whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, PLACEHOLDER)
-        for pattern in _HEADER_PATTERNS:
+        for pattern in _CREDENTIAL_PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + PLACEHOLDER, text)
         return text
