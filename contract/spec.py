@@ -30,6 +30,16 @@ PROMETHEUS = "prometheus"
 GRAFANA = "grafana"
 UPSTREAM = "upstream"
 PROMETHEUS_DRILL_FILE = "prometheus-drill.yml"
+# Prometheus flags both runtimes pass, beside the config, data and listen flags.
+PROMETHEUS_FLAGS = (
+    # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
+    "--web.enable-lifecycle",
+    # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
+    # first evaluation) is otherwise sent again only after the default 1m resend delay.
+    # Not lower: Prometheus sends each alert valid for 4x this delay, and a reload that
+    # pauses the notifier longer than that makes Alertmanager resolve it.
+    "--rules.alert.resend-delay=10s",
+)
 # Servers the harness runs itself (threads of the harness), not processes or containers.
 HARNESS_SIDE = frozenset({WEBHOOK, UPSTREAM})
 

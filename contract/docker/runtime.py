@@ -31,6 +31,7 @@ from contract.spec import (
     GRAFANA,
     HARNESS_SIDE,
     PROMETHEUS,
+    PROMETHEUS_FLAGS,
     UPSTREAM,
     WEBHOOK,
     Endpoint,
@@ -201,13 +202,7 @@ class DockerRuntime:
                 f"--config.file={config / 'prometheus.yml'}",
                 f"--storage.tsdb.path={data}",
                 f"--web.listen-address={ANY_ADDRESS}:{launch.spec.default_port}",
-                # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
-                "--web.enable-lifecycle",
-                # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
-                # first evaluation) is otherwise sent again only after the default 1m resend delay.
-                # Not lower: Prometheus sends each alert valid for 4x this delay, and a reload
-                # that pauses the notifier longer than that makes Alertmanager resolve it.
-                "--rules.alert.resend-delay=10s",
+                *PROMETHEUS_FLAGS,
             ]
             return ContainerPlan(
                 image, command, ports, launch.env, config_tar=archive.tar(), config_dir=config

@@ -23,6 +23,7 @@ from contract.spec import (
     BACKEND,
     GRAFANA,
     PROMETHEUS,
+    PROMETHEUS_FLAGS,
     UPSTREAM,
     WEBHOOK,
     Endpoint,
@@ -230,13 +231,7 @@ class ProcessRuntime:
                 f"--config.file={config / 'prometheus.yml'}",
                 f"--storage.tsdb.path={data}",
                 f"--web.listen-address={listen.netloc}",
-                # POST /-/reload: the fire drill swaps in the drill rules and removes a target.
-                "--web.enable-lifecycle",
-                # An alert that fired before the notifier found Alertmanager (the Watchdog, at the
-                # first evaluation) is otherwise sent again only after the default 1m resend delay.
-                # Not lower: Prometheus sends each alert valid for 4x this delay, and a reload
-                # that pauses the notifier longer than that makes Alertmanager resolve it.
-                "--rules.alert.resend-delay=10s",
+                *PROMETHEUS_FLAGS,
             ]
         if name == ALERTMANAGER:
             binary = find_binary(name, "prometheus-alertmanager", environ=self.environ)
