@@ -48,9 +48,70 @@ def _needles(registry: SecretRegistry) -> list[tuple[bytes, str]]:
     return found
 
 
+# Key secrets, tokens and markers are made of these bytes. A needle is looked for in
+# one regex pass over a file's runs of them rather than by one find() per needle:
+# thousands of needles over a run's hundred megabytes took minutes that way.
+_TOKEN_RUN = re.compile(rb"[A-Za-z0-9_-]+")
+# Below this an anchor would match too many windows to be worth it: find() instead.
+_MIN_ANCHOR = 16
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Needles indexed by their longest token run (their anchor), plus the short rest."""
+
+    by_anchor: dict[bytes, list[tuple[bytes, str]]]
+    anchor_lengths: tuple[int, ...]
+    unanchored: list[tuple[bytes, str]]
+
+    @classmethod
+    def of(cls, needles: list[tuple[bytes, str]]) -> _Plan:
+        by_anchor: dict[bytes, list[tuple[bytes, str]]] = {}
+        unanchored: list[tuple[bytes, str]] = []
+        for needle, what in needles:
+            anchor = max(_TOKEN_RUN.findall(needle), key=len, default=b"")
+            if len(anchor) >= _MIN_ANCHOR:
+                by_anchor.setdefault(anchor, []).append((needle, what))
+            else:
+                unanchored.append((needle, what))
+        lengths = tuple(sorted({len(anchor) for anchor in by_anchor}))
+        return cls(by_anchor, lengths, unanchored)
+
+    def occurrences(self, data: bytes) -> Iterable[tuple[int, str]]:
+        """Yield (offset, what) for the first occurrence of each needle found in data."""
+        reported: set[bytes] = set()
+        for needle, what in self.unanchored:
+            offset = data.find(needle)
+            if offset >= 0:
+                yield offset, what
+        if not self.anchor_lengths:
+            return
+        long_runs = re.compile(rb"[A-Za-z0-9_-]{%d,}" % self.anchor_lengths[0])
+        for run in long_runs.finditer(data):
+            start, end = run.span()
+            for anchor in self._anchors_within(data, start, end):
+                for needle, what in self.by_anchor[anchor]:
+                    if needle in reported:
+                        continue
+                    offset = data.find(needle)
+                    if offset >= 0:
+                        reported.add(needle)
+                        yield offset, what
+
+    def _anchors_within(self, data: bytes, start: int, end: int) -> Iterable[bytes]:
+        # An anchor may sit anywhere in a longer run (a secret glued to other
+        # token bytes), so every window of each anchor length is looked up.
+        for length in self.anchor_lengths:
+            for at in range(start, end - length + 1):
+                window = data[at : at + length]
+                if window in self.by_anchor:
+                    yield window
+
+
 def scan_files(paths: Iterable[Path], registry: SecretRegistry) -> ScanReport:
     """Return each occurrence of a registered secret, a marker, or any key- or token-shaped text."""
     needles = _needles(registry)
+    plan = _Plan.of(needles)
     leaks: list[Leak] = []
     files = size = 0
     for path in paths:
@@ -59,10 +120,7 @@ def scan_files(paths: Iterable[Path], registry: SecretRegistry) -> ScanReport:
         data = path.read_bytes()
         files += 1
         size += len(data)
-        for needle, what in needles:
-            offset = data.find(needle)
-            if offset >= 0:
-                leaks.append(Leak(path, offset, what))
+        leaks += [Leak(path, offset, what) for offset, what in plan.occurrences(data)]
         for pattern, kind in _CREDENTIALS:
             for match in pattern.finditer(data):
                 public_id = match.group(0).split(b".")[0].decode()

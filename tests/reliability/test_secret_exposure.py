@@ -36,6 +36,38 @@ def test_scanner_reports_each_kind_of_leak(tmp_path: Path) -> None:
     assert all(registered.split(".")[1] not in str(leak) for leak in report.leaks)
 
 
+def test_scanner_finds_secrets_glued_to_other_token_bytes_and_short_needles(
+    tmp_path: Path,
+) -> None:
+    # The scan indexes needles by their longest token run; one inside a longer run
+    # (base64 around it, an underscore-joined name) must still be found, as must
+    # needles too short to index and whole keys found through their secret part.
+    registry = SecretRegistry()
+    secret = "c" * 20 + "-" + "d" * 22
+    key = registry.add_api_key(f"key_00112233445566aa.{secret}")
+    registry.add_marker("tiny")
+    glued = tmp_path / "glued.log"
+    glued.write_text(f"blob=xyz_{secret}_tail\n")
+    header = tmp_path / "header.log"
+    header.write_text(f"Authorization: Bearer {key}\nsaid tiny\n")
+    report = scan_files([glued, header], registry)
+    found = sorted((leak.path.name, leak.offset) for leak in report.leaks)
+    text = header.read_text()
+    # In the header file: the whole key (also key-shaped text), its Bearer value,
+    # its secret part and the short marker.
+    assert found == sorted(
+        [
+            ("glued.log", glued.read_text().index(secret)),
+            ("header.log", text.index(key)),
+            ("header.log", text.index(key)),
+            ("header.log", text.index(f"Bearer {key}")),
+            ("header.log", text.index(secret)),
+            ("header.log", text.index("tiny")),
+        ]
+    )
+    assert all(secret not in str(leak) for leak in report.leaks)
+
+
 def test_scanner_reports_session_tokens(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     token = "ses_0123456789abcdef." + "C" * 43
