@@ -38,6 +38,7 @@ from contract.drill.verdict import (
     ConditionWindow,
     DrillRecord,
     Slack,
+    delivered_while_inhibited,
     judge_alert,
     never_resolves,
 )
@@ -176,9 +177,37 @@ class DrillRunner:
                 window.ended = time.monotonic()
                 self.say(f"{name}: every alert delivered resolved")
 
+    def _only_failed_left(self, name: str) -> bool:
+        """Every alert of the condition still to resolve has already failed for good."""
+        unresolved = [
+            (e, r)
+            for e, r in self._results(name)
+            if r.resolved_delivered is None and not never_resolves(e)
+        ]
+        return all(self._already_failed(e, r) for e, r in unresolved)
+
+    def _already_failed(self, expected: AlertExpectation, result: AlertResult) -> bool:
+        """Delivered while an inhibitor of it was still firing: no later step can mend it."""
+        if result.delivered is None or not expected.inhibited_by:
+            return False
+        record = self.record()
+        return any(
+            delivered_while_inhibited(
+                result, judge_alert(self.plan[source], record, slack=self.slack)
+            )
+            for source in expected.inhibited_by
+            if source in self.plan
+        )
+
     def _all_ended(self) -> bool:
         self._note_ended()
-        return all(w.ended is not None for w in self.windows.values())
+        waiting = [n for n, w in self.windows.items() if w.ended is None]
+        if waiting and all(self._only_failed_left(n) for n in waiting):
+            # Their verdict cannot change: waiting out a resolution (an SLO ticket's
+            # long window) would only make a failing run slower.
+            self.say(f"{', '.join(waiting)}: the alerts left already failed; not waiting")
+            return True
+        return not waiting
 
     def _detect_timeout(self, condition: str) -> float:
         worst = max(e.bound.total for e in self._alerts_of(condition))

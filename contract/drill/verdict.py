@@ -303,6 +303,15 @@ def _bound_problems(expected: AlertExpectation, result: AlertResult, slack: Slac
     return []
 
 
+def delivered_while_inhibited(target: AlertResult, source: AlertResult) -> bool:
+    """The target was delivered while its inhibitor source was delivered and still firing."""
+    return (
+        target.delivered is not None
+        and source.delivered is not None
+        and (source.resolved is None or target.delivered < source.resolved)
+    )
+
+
 def inhibition_problems(
     expected: Mapping[str, AlertExpectation], results: Mapping[str, AlertResult]
 ) -> list[str]:
@@ -320,12 +329,7 @@ def inhibition_problems(
                     "was not exercised"
                 )
                 continue
-            source_end = source.resolved
-            if (
-                target.delivered is not None
-                and source.delivered is not None
-                and (source_end is None or target.delivered < source_end)
-            ):
+            if delivered_while_inhibited(target, source):
                 problems.append(
                     f"{name} was delivered {target.since_applied(target.delivered)}s after its "
                     f"condition while its inhibitor {source_name} was still firing: Alertmanager "
