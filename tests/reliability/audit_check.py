@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 
 from service.audit import AUDIT_EVENT_SCHEMA_PATH
 
@@ -26,7 +26,11 @@ SUCCESS_EVENTS = (
     "REQUEST_END",
 )
 SUCCESS_GATES = ("authn", "rate_limit", "input", "authz")
-_VALIDATOR = Draft202012Validator(json.loads(AUDIT_EVENT_SCHEMA_PATH.read_text(encoding="utf-8")))
+# A crash run leaves ~60,000 lines: jsonschema's validator took over a minute on them,
+# the Rust one (same Draft 2020-12 schema) a tenth of a second.
+_VALIDATOR = jsonschema_rs.validator_for(
+    json.loads(AUDIT_EVENT_SCHEMA_PATH.read_text(encoding="utf-8"))
+)
 
 
 @dataclass
