@@ -98,7 +98,11 @@ def _run_contract(
     try:
         for line in process.stdout:
             seen.append(line)
-            note_runs()
+            # Resources appear as components start; a docker query on every line made
+            # this reader slower than the run's failure report and stalled it on a
+            # full pipe for half a minute.
+            if "] starting" in line or "] ready at" in line:
+                note_runs()
             if on_line is not None:
                 on_line(line, process.pid)
         code = process.wait()
