@@ -19,6 +19,7 @@ import pytest
 import service
 from service.cli.reload import describe_changes, is_watched, reload_refusal, watched_paths
 from service.settings import DEFAULT_ACTION_MATRIX, Settings
+from tests.service.cli.terminal import sigint_restored
 from tests.service.cli.test_cli_serve import cli, free_port
 
 ANALYZE = {"action": "analyze_text", "context_id": "default", "payload": {"text": "a b c"}}
@@ -110,6 +111,7 @@ def reloading_server(tmp_path: Path) -> Iterator[ReloadingServer]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=sigint_restored,
     )
     try:
         yield f"http://127.0.0.1:{port}", env, matrix, server

@@ -19,6 +19,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.service.cli.terminal import sigint_restored
+
 ECHO = {"action": "echo", "context_id": "default", "payload": {"message": "hello"}}
 
 
@@ -79,6 +81,7 @@ def serving(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=sigint_restored,
     )
     try:
         yield server
@@ -223,7 +226,11 @@ def test_a_malformed_request_is_logged_as_one_line_without_its_headers(tmp_path:
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve"], env=env, stdout=log_file, stderr=log_file
+            [sys.executable, "-m", "service", "serve"],
+            env=env,
+            stdout=log_file,
+            stderr=log_file,
+            preexec_fn=sigint_restored,
         )
         try:
             answer = _send_raw(
