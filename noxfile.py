@@ -71,6 +71,17 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench", "run", *session.posargs)
 
 
+@nox.session
+def calibrate(session: nox.Session) -> None:
+    """Load a backend in steps to saturation; write obs/calibration/ and propose thresholds.
+
+    Starts its own backend as the contract does (`-- --url URL --api-key-file F` for a
+    running one); prints the catalog diff, applied only with `-- --apply`.
+    """
+    _install(session, "calibrate")
+    session.run("python", "-m", "obs", "calibrate", *session.posargs)
+
+
 @nox.session(name="bench_smoke")
 def bench_smoke(session: nox.Session) -> None:
     """Run the quick bench and check every part produced its figures and the chart (not bars).

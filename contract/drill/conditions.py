@@ -19,7 +19,7 @@ from contract.errors import HarnessError
 from contract.spec import BACKEND, PROMETHEUS
 from contract.stack import Stack
 from contract.upstream import FAIL, SLOW
-from obs.catalog.drill import ALWAYS, DRILL_CONDITIONS
+from obs.catalog.drill import ALWAYS, DRILL_CONDITIONS, FLOOD_RATE_RPS
 
 AUDIT_FILE = "audit.jsonl"
 HELD_SUFFIX = ".drill-held"
@@ -30,7 +30,8 @@ FAILING_RATE = 20.0
 # completions come in bursts a 1 s drill window can miss, and the p95 alert flaps.
 SLOW_RATE = 16.0
 BAD_KEY_RATE = 5.0
-FLOOD_RATE = 120.0
+# What `obs calibrate` holds the volume threshold to: one number for both.
+FLOOD_RATE = FLOOD_RATE_RPS
 RELOAD_TIMEOUT_SECONDS = 15.0
 JSON = {"Content-Type": "application/json"}
 

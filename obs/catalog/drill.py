@@ -26,6 +26,15 @@ DRILL_CONDITIONS: dict[str, str] = {
     "audit_unwritable": "the audit log's path is replaced by a device that fails every write",
 }
 
+# How far the load-shaped conditions reach, so `obs calibrate` refuses a threshold beyond
+# them instead of the drill failing on it (contract/drill uses these very numbers):
+# request_flood sends FLOOD_RATE_RPS allowed requests a second, and a volume threshold
+# must sit FLOOD_MARGIN times below it so the drill's short windows clear it; upstream_slow
+# makes each chat request take SLOW_UPSTREAM_SECONDS.
+FLOOD_RATE_RPS = 120.0
+FLOOD_MARGIN = 2.0
+SLOW_UPSTREAM_SECONDS = 0.7
+
 
 def drill_condition(body: dict[str, Any], where: Where) -> str:
     """Return the entry's required `drill` condition, naming the known ones when wrong."""

@@ -128,11 +128,11 @@ def _check_loads(catalog_path: Path, text: str) -> None:
             raise CatalogError(catalog_path, exc.entry, exc.field, exc.problem) from exc
 
 
-def unified_diff(path: Path, old: str, new: str) -> str:
+def unified_diff(path: Path, old: str, new: str, label: str = "imported") -> str:
     """Return the change as a unified diff of `path`."""
     return "".join(
         difflib.unified_diff(
-            old.splitlines(True), new.splitlines(True), str(path), f"{path} (imported)"
+            old.splitlines(True), new.splitlines(True), str(path), f"{path} ({label})"
         )
     )
 
