@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pytest_bdd import then
 
 from contract.assertions import require_empty
@@ -10,6 +12,7 @@ from contract.checks.series import Source, wanted_selectors
 from contract.context import RunContext
 from contract.spec import PROMETHEUS
 from contract.steps.series import prove_selectors
+from obs.checks.links import LinkBases, link_problems, loaded_alerts
 
 
 def _linked_runbooks(run: RunContext) -> tuple[dict[str, str], list[str], str]:
@@ -23,6 +26,28 @@ def _linked_runbooks(run: RunContext) -> tuple[dict[str, str], list[str], str]:
 def every_alert_links_runbook(contract_run: RunContext) -> None:
     """Every loaded alert's runbook_url names a file under runbooks/."""
     _, problems, evidence = _linked_runbooks(contract_run)
+    require_empty(problems, PROMETHEUS, "GET /api/v1/rules?type=alert", evidence)
+
+
+@then("every alert Prometheus has loaded links its runbook and the panel plotting its expression")
+def every_alert_links_open(contract_run: RunContext) -> None:
+    """Every loaded alert's absolute links name its runbook page and a panel reading its series."""
+    data, evidence = contract_run.prometheus.get("/api/v1/rules?type=alert")
+    alerts = loaded_alerts(data.get("groups") or [])
+    alerting = contract_run.catalog.alerting
+    dashboards = {}
+    for path in contract_run.tree.dashboard_files():
+        document = json.loads(path.read_text(encoding="utf-8"))
+        dashboards[str(document.get("uid"))] = document
+    problems = link_problems(
+        alerts,
+        LinkBases(alerting.runbook_base_url, alerting.grafana_base_url),
+        dashboards,
+        contract_run.tree.runbooks_dir,
+    )
+    if not alerts:
+        problems.append("Prometheus has loaded no alerting rule at all")
+    contract_run.progress.say(PROMETHEUS, f"checked the links of {len(alerts)} loaded alerts")
     require_empty(problems, PROMETHEUS, "GET /api/v1/rules?type=alert", evidence)
 
 

@@ -23,6 +23,7 @@ from obs.catalog.combos import bad_and_good, first_label_set, metric_of
 from obs.catalog.drill import ALWAYS, drill_condition
 from obs.catalog.expressions import Selector, check_selector, parse_selector
 from obs.catalog.fields import Where
+from obs.catalog.links import PanelRef, parse_panel_ref
 from obs.catalog.metrics import MetricSpec
 from obs.catalog.numbers import percent, promql_number
 from obs.catalog.runbooks import RunbookText, parse_runbook
@@ -43,6 +44,7 @@ _COMMON_KEYS = {
     "description",
     "runbook",
     "drill",
+    "dashboard",
 }
 _KIND_KEYS = {
     "target_down": set(),
@@ -69,6 +71,8 @@ class AlertSpec:
     runbook: RunbookText
     # The fire-drill condition that makes it fire (obs.catalog.drill.DRILL_CONDITIONS).
     drill: str = ""
+    # The dashboard panel plotting its expression, linked as `dashboard_url`.
+    panel: PanelRef | None = None
 
     def expr(self) -> str:
         """The rule's PromQL expression."""
@@ -135,6 +139,7 @@ def _parse_alert(body: dict[str, Any], name: str, where: Where, ctx: AlertContex
         ),
         runbook=parse_runbook(body.get("runbook"), where),
         drill=drill,
+        panel=parse_panel_ref(body, where),
     )
 
 
@@ -250,6 +255,7 @@ def slo_alerts(slos: tuple[SloSpec, ...]) -> tuple[AlertSpec, ...]:
                     ),
                     runbook=slo.runbook,
                     drill=slo.drill,
+                    panel=slo.panel,
                 )
             )
     return tuple(result)

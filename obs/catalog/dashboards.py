@@ -17,7 +17,16 @@ GRID_WIDTH = 24
 RATE_INTERVAL = "$__rate_interval"
 _UID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 _RANGE_RE = re.compile(r"\[([^\]]*)\]")
-_DASHBOARD_KEYS = {"uid", "title", "description", "tags", "refresh", "time_from", "panels"}
+_DASHBOARD_KEYS = {
+    "uid",
+    "title",
+    "description",
+    "tags",
+    "refresh",
+    "time_from",
+    "panels",
+    "slo_panels",
+}
 _PANEL_KEYS = {"title", "type", "unit", "description", "grid", "queries", "min", "max"}
 
 
@@ -64,6 +73,8 @@ class DashboardSpec:
     refresh: str
     time_from: str
     panels: tuple[PanelSpec, ...]
+    # Gains one generated burn-rate panel per SLO after its own panels (obs.catalog.links).
+    slo_panels: bool = False
 
     def panel(self, title: str) -> PanelSpec | None:
         """Return the panel with this title, if any."""
@@ -106,6 +117,7 @@ def parse_dashboards(raw: Any, path: Path, schema: SeriesSchema) -> tuple[Dashbo
                 refresh=fields.duration(body, where, "refresh"),
                 time_from=fields.duration(body, where, "time_from"),
                 panels=tuple(panels),
+                slo_panels=_flag(body, where, "slo_panels"),
             )
         )
     return tuple(result)
@@ -163,3 +175,10 @@ def _parse_grid(raw: Any, where: Where) -> Grid:
     if values["w"] < 1 or values["h"] < 1 or values["x"] + values["w"] > GRID_WIDTH:
         raise where.error("grid", f"panel must fit the {GRID_WIDTH}-column grid: {values}")
     return Grid(**values)
+
+
+def _flag(body: dict[str, Any], where: Where, field: str) -> bool:
+    value = body.get(field, False)
+    if not isinstance(value, bool):
+        raise where.error(field, f"must be true or false, got {value!r}")
+    return value

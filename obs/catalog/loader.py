@@ -14,9 +14,11 @@ from obs.catalog.drill import DrillSpec, parse_drill
 from obs.catalog.errors import CatalogError
 from obs.catalog.expressions import check_expression
 from obs.catalog.fields import Where
+from obs.catalog.links import dashboard_slug, unplotted_selectors
 from obs.catalog.metrics import MetricSpec, parse_metrics
 from obs.catalog.series import SeriesSchema, scraped_schema
 from obs.catalog.settings import AlertingSpec, DeploySpec, parse_alerting, parse_deploy
+from obs.catalog.slo_panels import with_panel_links, with_slo_panels
 from obs.catalog.slos import SloSpec, parse_slos, recorded_series
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "catalog.yaml"
@@ -103,6 +105,14 @@ class Catalog:
                 return spec
         raise KeyError(uid)
 
+    def dashboard_url(self, alert: AlertSpec) -> str:
+        """Return the absolute link opening the panel that plots an alert's expression."""
+        assert alert.panel is not None  # the loader requires one on every alert
+        dashboard = self.dashboard(alert.panel.uid)
+        return self.alerting.dashboard_url(
+            dashboard.uid, dashboard_slug(dashboard.title), dashboard.panel_id(alert.panel.panel)
+        )
+
     @property
     def all_alerts(self) -> tuple[AlertSpec, ...]:
         """Catalog alerts followed by the SLO burn-rate alerts."""
@@ -132,7 +142,8 @@ def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
     scraped = scraped_schema(metrics)
     slos = parse_slos(raw.get("slos"), path, scraped, metrics)
     schema = scraped.with_recorded(*recorded_series(slos))
-    dashboards = parse_dashboards(raw.get("dashboards"), path, schema)
+    dashboards = with_slo_panels(parse_dashboards(raw.get("dashboards"), path, schema), slos)
+    slos = with_panel_links(slos, dashboards, path)
     context = AlertContext(path, service.job, alerting.severities, schema, metrics)
     alerts = parse_alerts(raw.get("alerts"), context)
     catalog = Catalog(
@@ -162,6 +173,29 @@ def _check_alert_set(catalog: Catalog) -> None:
         if alert.severity not in catalog.alerting.severities:
             raise where.error("severity", f"{alert.severity!r} has no Alertmanager route")
         _check_runbook_links(alert, where, catalog)
+        _check_panel_link(alert, where, catalog)
+
+
+def _check_panel_link(alert: AlertSpec, where: Where, catalog: Catalog) -> None:
+    """The alert's dashboard_url must open a panel that plots what the alert reads."""
+    if alert.panel is None:
+        raise where.error("dashboard", "is required: the panel plotting the alert's expression")
+    try:
+        dashboard = catalog.dashboard(alert.panel.uid)
+    except KeyError:
+        raise where.error("dashboard.uid", f"no dashboard with uid {alert.panel.uid!r}") from None
+    panel = dashboard.panel(alert.panel.panel)
+    if panel is None:
+        raise where.error(
+            "dashboard.panel", f"dashboard {dashboard.uid!r} has no panel {alert.panel.panel!r}"
+        )
+    missing = unplotted_selectors(alert.expr(), [q.expr for q in panel.queries])
+    if missing:
+        raise where.error(
+            "dashboard.panel",
+            f"panel {panel.title!r} of {dashboard.uid!r} does not plot the alert's expression: "
+            f"no query selects {', '.join(missing)}",
+        )
 
 
 def _check_runbook_links(alert: AlertSpec, where: Where, catalog: Catalog) -> None:

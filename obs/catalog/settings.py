@@ -13,6 +13,7 @@ from obs.catalog.fields import Where
 _ADDRESS_RE = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
 _ALERTING_KEYS = {
     "runbook_base_url",
+    "grafana_base_url",
     "severities",
     "webhook_url",
     "group_wait",
@@ -23,6 +24,10 @@ _ALERTING_KEYS = {
 _INHIBIT_KEYS = {"why", "source_matchers", "target_matchers", "equal"}
 # Alertmanager's matcher syntax, as the generated config writes it: name, operator, quoted value.
 _MATCHER_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)"((?:[^"\\]|\\.)*)"$')
+# Where links point when the catalog names none: Grafana's default port, and runbooks/ of a
+# checkout served by `python -m http.server 8088` from the repository root.
+DEFAULT_GRAFANA_BASE_URL = "http://127.0.0.1:3000"
+DEFAULT_RUNBOOK_BASE_URL = "http://127.0.0.1:8088/runbooks"
 _DEPLOY_KEYS = {
     "backend_address",
     "alertmanager_address",
@@ -82,10 +87,15 @@ class AlertingSpec:
     group_interval: str
     repeat_interval: str
     inhibit_rules: tuple[InhibitRule, ...] = ()
+    grafana_base_url: str = DEFAULT_GRAFANA_BASE_URL
 
     def runbook_url(self, alert: str) -> str:
-        """Return the stable runbook link of an alert."""
+        """Return the absolute runbook link of an alert: `<runbook_base_url>/<alert>.md`."""
         return f"{self.runbook_base_url.rstrip('/')}/{alert}.md"
+
+    def dashboard_url(self, uid: str, slug: str, panel_id: int) -> str:
+        """Return the absolute link that opens one panel of a dashboard on its own."""
+        return f"{self.grafana_base_url.rstrip('/')}/d/{uid}/{slug}?viewPanel={panel_id}"
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,8 @@ def parse_alerting(raw: Any, path: Path) -> AlertingSpec:
     if len(set(severities)) != len(severities):
         raise where.error("severities", "severities repeat")
     return AlertingSpec(
-        runbook_base_url=fields.text(body, where, "runbook_base_url"),
+        runbook_base_url=_url_or(body, where, "runbook_base_url", DEFAULT_RUNBOOK_BASE_URL),
+        grafana_base_url=_url_or(body, where, "grafana_base_url", DEFAULT_GRAFANA_BASE_URL),
         severities=severities,
         webhook_url=_url(body, where, "webhook_url"),
         group_wait=fields.duration(body, where, "group_wait"),
@@ -179,3 +190,7 @@ def _url(body: dict[str, Any], where: Where, field: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise where.error(field, f"must be an http(s) URL, got {value!r}")
     return value
+
+
+def _url_or(body: dict[str, Any], where: Where, field: str, default: str) -> str:
+    return _url(body, where, field) if field in body else default

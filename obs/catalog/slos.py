@@ -10,6 +10,7 @@ from obs.catalog import fields
 from obs.catalog.drill import drill_condition
 from obs.catalog.expressions import LabelMatcher, Selector, check_selector, parse_selector
 from obs.catalog.fields import Where
+from obs.catalog.links import PanelRef, parse_panel_ref
 from obs.catalog.metrics import MetricSpec
 from obs.catalog.numbers import promql_number
 from obs.catalog.runbooks import RunbookText, parse_runbook
@@ -29,6 +30,7 @@ _KEYS = {
     "threshold_seconds",
     "runbook",
     "drill",
+    "dashboard",
 }
 
 
@@ -73,6 +75,8 @@ class SloSpec:
     runbook: RunbookText
     # The fire-drill condition that makes its burn-rate alerts fire.
     drill: str = ""
+    # The dashboard panel plotting its burn-rate alerts' expressions.
+    panel: PanelRef | None = None
 
     @property
     def windows(self) -> tuple[str, ...]:
@@ -186,4 +190,6 @@ def _parse_slo(
         threshold_seconds=threshold,
         runbook=parse_runbook(body.get("runbook"), where),
         drill=drill_condition(body, where),
+        # Left out, the SLO's burn-rate panel on the dashboard with `slo_panels` is linked.
+        panel=parse_panel_ref(body, where) if "dashboard" in body else None,
     )

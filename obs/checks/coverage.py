@@ -9,7 +9,7 @@ import yaml
 
 from obs.catalog import Catalog
 
-REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url")
+REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url", "dashboard_url")
 
 
 def coverage_errors(root: Path, catalog: Catalog) -> list[str]:

@@ -22,6 +22,7 @@ from obs.checks.datasources import (
     datasource_errors,
     provisioned_datasources,
 )
+from obs.checks.links import LinkBases, link_problems, rule_file_alerts
 from obs.checks.queries import dashboard_queries, runbook_queries, synthetic_rule_file
 from obs.generate.deploy import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG, PROMETHEUS_DRILL_CONFIG
 
@@ -140,6 +141,29 @@ def check_datasources(root: Path, _: Catalog) -> list[str]:
     return failures
 
 
+def check_links(root: Path, catalog: Catalog) -> list[str]:
+    """Check that every alert's runbook_url and dashboard_url open what they name."""
+    try:
+        documents = [
+            yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for path in sorted((root / "alerts").glob("*.yml"))
+        ]
+        dashboards = {
+            str(document.get("uid")): document
+            for document in (
+                json.loads(path.read_text(encoding="utf-8"))
+                for path in sorted((root / "dashboards").glob("*.json"))
+            )
+        }
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        return [f"alerts/ or dashboards/: does not parse: {exc}"]
+    bases = LinkBases(catalog.alerting.runbook_base_url, catalog.alerting.grafana_base_url)
+    alerts = rule_file_alerts(documents)
+    if not alerts:
+        return ["alerts/: no alerting rule to link (run `python -m obs generate`)"]
+    return link_problems(alerts, bases, dashboards, root / "runbooks")
+
+
 def check_coverage(root: Path, catalog: Catalog) -> list[str]:
     """Check that every alert has severity, annotations, a runbook and a promtool test."""
     return coverage_errors(root, catalog)
@@ -154,6 +178,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("dashboards against Grafana's model", check_dashboards),
     ("dashboard datasources are provisioned", check_datasources),
     ("alert labels, annotations, runbooks and tests", check_coverage),
+    ("alert runbook and dashboard links", check_links),
 )
 
 

@@ -44,6 +44,7 @@ def alert_annotations(alert: AlertSpec, catalog: Catalog) -> dict[str, str]:
         "summary": alert.summary,
         "description": alert.description,
         "runbook_url": catalog.alerting.runbook_url(alert.name),
+        "dashboard_url": catalog.dashboard_url(alert),
     }
 
 

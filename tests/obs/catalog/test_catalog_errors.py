@@ -54,6 +54,15 @@ def _collide_with_slo_alert(raw: dict[str, Any]) -> None:
     alert_entry(raw, "HighErrorRate")["name"] = "AvailabilitySLOBurnRatePage"
 
 
+def _no_slo_panels(raw: dict[str, Any]) -> None:
+    for dashboard in raw["dashboards"]:
+        dashboard.pop("slo_panels", None)
+
+
+def _relative_runbook_base(raw: dict[str, Any]) -> None:
+    raw["alerting"]["runbook_base_url"] = "runbooks"
+
+
 def _runbook_panel(raw: dict[str, Any]) -> None:
     alert_entry(raw, "BackendDown")["runbook"]["diagnosis"][0]["panel"] = "No such panel"
 
@@ -167,6 +176,48 @@ CASES = [
         "queries[0].expr",
         "$__rate_interval",
         id="dashboard-fixed-range",
+    ),
+    pytest.param(
+        _set("HighErrorRate", "dashboard", {"uid": "techno-overview", "panel": "Throughput"}),
+        "alerts[HighErrorRate]",
+        "dashboard.panel",
+        'no query selects techno_http_requests_total{route="/process",status=~"5.."}',
+        id="linked-panel-does-not-plot-the-alert",
+    ),
+    pytest.param(
+        _set("HighErrorRate", "dashboard", {"uid": "techno-overview", "panel": "Nope"}),
+        "alerts[HighErrorRate]",
+        "dashboard.panel",
+        "has no panel 'Nope'",
+        id="linked-panel-missing",
+    ),
+    pytest.param(
+        _set("HighErrorRate", "dashboard", {"uid": "techno-nope", "panel": "Throughput"}),
+        "alerts[HighErrorRate]",
+        "dashboard.uid",
+        "no dashboard with uid 'techno-nope'",
+        id="linked-dashboard-missing",
+    ),
+    pytest.param(
+        _drop("HighErrorRate", "dashboard"),
+        "alerts[HighErrorRate]",
+        "dashboard",
+        "must be a mapping",
+        id="alert-links-no-panel",
+    ),
+    pytest.param(
+        _no_slo_panels,
+        "slos[availability]",
+        "dashboard",
+        "no dashboard has slo_panels: true",
+        id="slo-with-no-panel-to-link",
+    ),
+    pytest.param(
+        _relative_runbook_base,
+        "alerting",
+        "runbook_base_url",
+        "must be an http(s) URL",
+        id="relative-runbook-base-url",
     ),
 ]
 

@@ -22,7 +22,10 @@ def test_backend_down_is_up_equals_zero_for_30s(generated_tree: Path) -> None:
     assert rule["expr"] == 'up{job="techno-backend"} == 0'
     assert rule["for"] == "30s"
     assert rule["labels"] == {"severity": "page"}
-    assert rule["annotations"]["runbook_url"] == "runbooks/BackendDown.md"
+    assert rule["annotations"]["runbook_url"] == "http://127.0.0.1:8088/runbooks/BackendDown.md"
+    assert rule["annotations"]["dashboard_url"] == (
+        "http://127.0.0.1:3000/d/techno-overview/techno-backend-overview?viewPanel=1"
+    )
 
 
 def test_target_absent_uses_absent_up(generated_tree: Path) -> None:
@@ -51,8 +54,13 @@ def test_every_alert_has_severity_summary_description_and_runbook(generated_tree
     assert len(alerts) == 13
     for name, rule in alerts.items():
         assert rule["labels"]["severity"] in {"page", "ticket", "watchdog"}, name
-        assert set(rule["annotations"]) == {"summary", "description", "runbook_url"}, name
-        assert rule["annotations"]["runbook_url"] == f"runbooks/{name}.md"
+        assert set(rule["annotations"]) == {
+            "summary",
+            "description",
+            "runbook_url",
+            "dashboard_url",
+        }, name
+        assert rule["annotations"]["runbook_url"] == f"http://127.0.0.1:8088/runbooks/{name}.md"
 
 
 def test_slo_recording_rules_cover_every_burn_window(generated_tree: Path) -> None:
@@ -98,4 +106,9 @@ def test_each_promtool_test_has_a_firing_and_a_silent_case(generated_tree: Path)
         for case in firing:
             alert = case["exp_alerts"][0]
             assert "severity" in alert["exp_labels"]
-            assert set(alert["exp_annotations"]) == {"summary", "description", "runbook_url"}
+            assert set(alert["exp_annotations"]) == {
+                "summary",
+                "description",
+                "runbook_url",
+                "dashboard_url",
+            }
