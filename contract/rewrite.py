@@ -110,20 +110,54 @@ def rewrite_prometheus(
     return result, notes
 
 
+# Receiver kinds the generated config may hold besides webhooks; each is proven by pointing
+# it at the run's capture webhook, and the evidence keeps the kind it replaced.
+CAPTURED_KINDS = ("slack_configs", "pagerduty_configs", "email_configs")
+_CREDENTIAL_SUFFIX = "_file"
+
+
+def _describe(kind: str, config: Mapping[str, Any]) -> str:
+    """Name a receiver config by kind and its credential files, never a credential itself."""
+    files = sorted(f"{k}={v}" for k, v in config.items() if str(k).endswith(_CREDENTIAL_SUFFIX))
+    return f"{kind.removesuffix('_configs')} ({', '.join(files) or 'no credential file'})"
+
+
 def rewrite_alertmanager(
-    config: Mapping[str, Any], *, file: str, addresses: AddressMap
+    config: Mapping[str, Any],
+    *,
+    file: str,
+    addresses: AddressMap,
+    capture_url: str | None = None,
 ) -> tuple[dict[str, Any], list[Rewrite]]:
-    """Point every webhook receiver URL at this run's webhook receiver."""
+    """Point every receiver at this run's capture webhook, keeping its route and name.
+
+    Webhook URLs are mapped to the run's addresses; a Slack, PagerDuty or e-mail receiver
+    becomes a webhook to capture_url (with its send_resolved), noted with the kind it was.
+    """
     result = copy.deepcopy(dict(config))
     notes: list[Rewrite] = []
     for receiver in result.get("receivers") or []:
+        name = receiver.get("name")
         for index, hook in enumerate(receiver.get("webhook_configs") or []):
-            where = f"receivers[{receiver.get('name')}].webhook_configs[{index}].url"
+            where = f"receivers[{name}].webhook_configs[{index}].url"
             url = str(hook.get("url", ""))
             mapped = addresses.map_url(url)
             after = mapped if mapped is not None else url
-            notes.append(Rewrite(file, where, url, after))
+            notes.append(Rewrite(file, where, f"webhook {url}", f"webhook {after}"))
             hook["url"] = after
+        for kind in CAPTURED_KINDS:
+            for index, original in enumerate(receiver.pop(kind, None) or []):
+                if capture_url is None:
+                    raise ConfigError(
+                        file, f"receivers[{name}]: a {kind} receiver needs a capture URL"
+                    )
+                where = f"receivers[{name}].{kind}[{index}]"
+                notes.append(
+                    Rewrite(file, where, _describe(kind, original), f"webhook {capture_url}")
+                )
+                receiver.setdefault("webhook_configs", []).append(
+                    {"url": capture_url, "send_resolved": bool(original.get("send_resolved"))}
+                )
     return result, notes
 
 

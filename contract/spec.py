@@ -167,7 +167,10 @@ class StackSpec:
             return Rendered(files, notes + drill_notes)
         if name == ALERTMANAGER:
             config, notes = rewrite_alertmanager(
-                self.alertmanager, file=tree.relative(tree.alertmanager_config), addresses=addresses
+                self.alertmanager,
+                file=tree.relative(tree.alertmanager_config),
+                addresses=addresses,
+                capture_url=f"http://{placement.internal[WEBHOOK].netloc}/alerts",
             )
             return Rendered({"alertmanager.yml": _dump(config)}, notes)
         if name == GRAFANA:

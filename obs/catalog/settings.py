@@ -9,6 +9,7 @@ from typing import Any
 
 from obs.catalog import fields
 from obs.catalog.fields import Where
+from obs.catalog.receivers import DEFAULT_RECEIVER, ReceiverSpec, parse_receivers
 
 _ADDRESS_RE = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
 _ALERTING_KEYS = {
@@ -20,6 +21,7 @@ _ALERTING_KEYS = {
     "group_interval",
     "repeat_interval",
     "inhibit_rules",
+    "receivers",
 }
 _INHIBIT_KEYS = {"why", "source_matchers", "target_matchers", "equal"}
 # Alertmanager's matcher syntax, as the generated config writes it: name, operator, quoted value.
@@ -88,6 +90,8 @@ class AlertingSpec:
     repeat_interval: str
     inhibit_rules: tuple[InhibitRule, ...] = ()
     grafana_base_url: str = DEFAULT_GRAFANA_BASE_URL
+    # One per route (`default`, then each severity); webhooks to webhook_url when not given.
+    receivers: tuple[ReceiverSpec, ...] = ()
 
     def runbook_url(self, alert: str) -> str:
         """Return the absolute runbook link of an alert: `<runbook_base_url>/<alert>.md`."""
@@ -128,6 +132,9 @@ def parse_alerting(raw: Any, path: Path) -> AlertingSpec:
         group_interval=fields.duration(body, where, "group_interval"),
         repeat_interval=fields.duration(body, where, "repeat_interval"),
         inhibit_rules=_inhibit_rules(body.get("inhibit_rules"), path),
+        receivers=parse_receivers(body["receivers"], where, severities)
+        if "receivers" in body
+        else _webhooks(body, where, severities),
     )
 
 
@@ -194,3 +201,13 @@ def _url(body: dict[str, Any], where: Where, field: str) -> str:
 
 def _url_or(body: dict[str, Any], where: Where, field: str, default: str) -> str:
     return _url(body, where, field) if field in body else default
+
+
+def _webhooks(
+    body: dict[str, Any], where: Where, severities: tuple[str, ...]
+) -> tuple[ReceiverSpec, ...]:
+    url = _url(body, where, "webhook_url")
+    return tuple(
+        ReceiverSpec(name, "webhook", (("url", url),), ())
+        for name in (DEFAULT_RECEIVER, *severities)
+    )

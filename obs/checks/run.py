@@ -23,6 +23,7 @@ from obs.checks.datasources import (
     provisioned_datasources,
 )
 from obs.checks.links import LinkBases, link_problems, rule_file_alerts
+from obs.checks.notifications import notification_problems
 from obs.checks.queries import dashboard_queries, runbook_queries, synthetic_rule_file
 from obs.generate.deploy import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG, PROMETHEUS_DRILL_CONFIG
 
@@ -164,6 +165,22 @@ def check_links(root: Path, catalog: Catalog) -> list[str]:
     return link_problems(alerts, bases, dashboards, root / "runbooks")
 
 
+def check_notifications(root: Path, _: Catalog) -> list[str]:
+    """Render every receiver's notification templates with amtool over a real alert."""
+    try:
+        config = yaml.safe_load((root / ALERTMANAGER_CONFIG).read_text(encoding="utf-8")) or {}
+        documents = [
+            yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for path in sorted((root / "alerts").glob("*.yml"))
+        ]
+    except (OSError, yaml.YAMLError) as exc:
+        return [f"{ALERTMANAGER_CONFIG} or alerts/: cannot be read: {exc}"]
+    alerts = rule_file_alerts(documents)
+    if not alerts:
+        return ["alerts/: no alerting rule to render a notification for"]
+    return notification_problems(config, alerts[0], ALERTMANAGER_CONFIG, root)
+
+
 def check_coverage(root: Path, catalog: Catalog) -> list[str]:
     """Check that every alert has severity, annotations, a runbook and a promtool test."""
     return coverage_errors(root, catalog)
@@ -174,6 +191,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("promtool check config", check_prometheus_config),
     ("promtool test rules", check_rule_tests),
     ("amtool check-config", check_alertmanager_config),
+    ("notification templates render (amtool)", check_notifications),
     ("PromQL of dashboards and runbooks", check_queries),
     ("dashboards against Grafana's model", check_dashboards),
     ("dashboard datasources are provisioned", check_datasources),

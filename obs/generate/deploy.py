@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obs.catalog import Catalog
+from obs.generate.notifications import receivers_yaml
 from obs.generate.render import render
 
 PROMETHEUS_CONFIG = "deploy/prometheus/prometheus.yml"
@@ -39,7 +40,14 @@ def render_deploy(catalog: Catalog) -> Iterator[tuple[str, str]]:
             rule_glob="../../alerts/drill/*.yml",
         ),
     )
-    yield ALERTMANAGER_CONFIG, render("deploy/alertmanager.yml.j2", alerting=catalog.alerting)
+    yield (
+        ALERTMANAGER_CONFIG,
+        render(
+            "deploy/alertmanager.yml.j2",
+            alerting=catalog.alerting,
+            receivers=receivers_yaml(catalog.alerting.receivers),
+        ),
+    )
     yield "deploy/grafana/grafana.ini", render("deploy/grafana.ini.j2")
     yield (
         "deploy/grafana/provisioning/datasources/prometheus.yml",

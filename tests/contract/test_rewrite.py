@@ -86,7 +86,57 @@ def test_alertmanager_webhook_urls_keep_their_path() -> None:
     }
     result, notes = rewrite_alertmanager(config, file="am.yml", addresses=ADDRESSES)
     assert result["receivers"][0]["webhook_configs"][0]["url"] == "http://127.0.0.1:41003/alerts"
-    assert notes[0].before == "http://127.0.0.1:9095/alerts"
+    assert notes[0].before == "webhook http://127.0.0.1:9095/alerts"
+
+
+def test_real_receivers_become_the_capture_webhook_and_the_evidence_keeps_their_kind() -> None:
+    config = {
+        "receivers": [
+            {
+                "name": "page",
+                "pagerduty_configs": [
+                    {"routing_key_file": "/etc/am/pd-key", "send_resolved": True}
+                ],
+            },
+            {
+                "name": "ticket",
+                "slack_configs": [{"api_url_file": "/etc/am/slack", "channel": "#t"}],
+            },
+            {"name": "default", "email_configs": [{"to": "a@example.com"}]},
+        ]
+    }
+    capture = "http://127.0.0.1:41003/alerts"
+    result, notes = rewrite_alertmanager(
+        config, file="am.yml", addresses=ADDRESSES, capture_url=capture
+    )
+    for receiver in result["receivers"]:
+        assert set(receiver) == {"name", "webhook_configs"}
+        assert receiver["webhook_configs"][0]["url"] == capture
+    # send_resolved is kept as the real receiver had it.
+    assert [r["webhook_configs"][0]["send_resolved"] for r in result["receivers"]] == [
+        True,
+        False,
+        False,
+    ]
+    assert [(n.where, n.before, n.after) for n in notes] == [
+        (
+            "receivers[page].pagerduty_configs[0]",
+            "pagerduty (routing_key_file=/etc/am/pd-key)",
+            f"webhook {capture}",
+        ),
+        (
+            "receivers[ticket].slack_configs[0]",
+            "slack (api_url_file=/etc/am/slack)",
+            f"webhook {capture}",
+        ),
+        ("receivers[default].email_configs[0]", "email (no credential file)", f"webhook {capture}"),
+    ]
+
+
+def test_a_real_receiver_without_a_capture_url_is_refused() -> None:
+    config = {"receivers": [{"name": "page", "pagerduty_configs": [{"routing_key_file": "/k"}]}]}
+    with pytest.raises(ConfigError, match=r"receivers\[page\]: a pagerduty_configs receiver"):
+        rewrite_alertmanager(config, file="am.yml", addresses=ADDRESSES)
 
 
 def test_grafana_datasource_and_dashboard_paths_point_at_the_run() -> None:
