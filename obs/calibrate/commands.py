@@ -45,6 +45,12 @@ def add_calibrate(commands: Any) -> None:
         "--api-key-file", type=Path, help="file holding an operator API key (with --url)"
     )
     parser.add_argument("--pid", type=int, help="the backend's pid, for CPU and memory")
+    parser.add_argument(
+        "--body-file",
+        type=Path,
+        help="the POST /process body to send (default: an echo action); its action must be "
+        "one the key's role may run",
+    )
     parser.add_argument("--prometheus", help="read the histogram through this Prometheus")
     parser.add_argument("--scrape-wait", type=float, default=2.0, help="seconds (Prometheus)")
     parser.add_argument("--start-rps", type=float, default=50.0)
@@ -113,6 +119,15 @@ def _backend(args: argparse.Namespace) -> Iterator[tuple[str, str, int | None, d
             yield server.base_url, key, server.pid, described
 
 
+def _body(path: Path) -> bytes:
+    raw = path.read_bytes()
+    try:
+        json.loads(raw)
+    except ValueError as exc:
+        raise CalibrationError(f"--body-file {path}: not JSON: {exc}") from None
+    return raw
+
+
 def _listening_pid(url: str) -> int | None:
     """Find the local process listening on the URL's port (CPU and memory need it)."""
     port = int(url.rsplit(":", 1)[1].split("/")[0])
@@ -127,7 +142,13 @@ def _listening_pid(url: str) -> int | None:
 
 
 def measure_steps(
-    url: str, key: str, pid: int | None, source: MetricsSource, rates: list[float], seconds: float
+    url: str,
+    key: str,
+    pid: int | None,
+    source: MetricsSource,
+    rates: list[float],
+    seconds: float,
+    body: bytes = ECHO_BODY,
 ) -> list[StepResult]:
     """Run each step in turn; stop after the first saturated one."""
     from obs.calibrate.rules import is_healthy
@@ -137,7 +158,7 @@ def measure_steps(
     for index, rate in enumerate(rates, start=1):
         before = source.cumulative()
         with sampled(pid) as usage:
-            load = paced_load(url + "/process", ECHO_BODY, headers, rate=rate, seconds=seconds)
+            load = paced_load(url + "/process", body, headers, rate=rate, seconds=seconds)
         counts = source.between(before, load.elapsed)
         cpu, rss = usage()
         step = step_result(load, counts, cpu, rss, source.name)
@@ -185,6 +206,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     )
     try:
         current = current_thresholds(catalog)
+        body = ECHO_BODY if args.body_file is None else _body(args.body_file)
         rates = plan_rates(args.start_rps, args.factor, args.max_rps)
         with _backend(args) as (url, key, pid, target):
             source = MetricsSource(url, args.prometheus, args.scrape_wait)
@@ -192,7 +214,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
                 f"calibrating {url} in up to {len(rates)} steps of {args.step_seconds:g}s "
                 f"({rates[0]:g} to {rates[-1]:g} req/s), histogram from {source.name}"
             )
-            steps = measure_steps(url, key, pid, source, rates, args.step_seconds)
+            steps = measure_steps(url, key, pid, source, rates, args.step_seconds, body)
         buckets = catalog.metric("techno_http_request_duration_seconds").buckets
         proposals = propose(
             steps,
