@@ -1,4 +1,4 @@
-"""Command line: `python -m obs generate|check|import|export`."""
+"""Command line: `python -m obs generate|check|import|export|calibrate`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from obs.calibrate.commands import add_calibrate, run_calibrate
 from obs.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
 from obs.checks.run import run_checks
 from obs.checks.tools import ToolMissingError
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         help="tree holding the generated artifacts (default: the repository)",
     )
     add_commands(commands)
+    add_calibrate(commands)
     return parser
 
 
@@ -88,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args.catalog, args.out, args.check)
         if args.command == "import":
             return run_import(args)
+        if args.command == "calibrate":
+            return run_calibrate(args)
         if args.command == "export":
             return run_export(args)
         return _check(args.catalog, args.root)
