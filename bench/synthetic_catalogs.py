@@ -16,9 +16,22 @@ def clone_catalog(raw: dict[str, Any], index: int) -> dict[str, Any]:
     if not isinstance(service, dict) or "name" not in service or "job" not in service:
         raise BenchError("catalog: `service` must have `name` and `job` to clone it")
     suffix = f"-{index:03d}"
-    clone = dict(raw)
-    clone["service"] = {**service, "name": service["name"] + suffix, "job": service["job"] + suffix}
+    job = service["job"] + suffix
+    # Queries written out in full (dashboard panels, runbook steps) name the job too; the
+    # catalog refuses a panel that no longer selects what its alert selects.
+    clone: dict[str, Any] = _renamed_job(raw, f'job="{service["job"]}"', f'job="{job}"')
+    clone["service"] = {**service, "name": service["name"] + suffix, "job": job}
     return clone
+
+
+def _renamed_job(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_renamed_job(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return {key: _renamed_job(item, old, new) for key, item in value.items()}
+    return value
 
 
 def write_synthetic_catalogs(source: Path, count: int, folder: Path) -> list[Path]:

@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from obs.calibrate.baseline import baseline_document, write_baseline
 from obs.calibrate.catalog_edit import apply_proposals, validated
 from obs.calibrate.load import LoadRefused, paced_load, require_loopback
@@ -130,6 +128,8 @@ def _body(path: Path) -> bytes:
 
 def _listening_pid(url: str) -> int | None:
     """Find the local process listening on the URL's port (CPU and memory need it)."""
+    import psutil  # the calibrate dependency group: `python -m obs` runs without it
+
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     with contextlib.suppress(psutil.AccessDenied):
         for conn in psutil.net_connections("tcp"):

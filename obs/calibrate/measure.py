@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
-
-import psutil
-import requests
 
 from obs.calibrate.exposition import LATENCY_METRIC, REQUESTS_METRIC, ROUTE, Snapshot, quantile
 from obs.calibrate.exposition import snapshot as parse_snapshot
@@ -53,16 +52,13 @@ class MetricsSource:
         self.backend_url = backend_url.rstrip("/")
         self.prometheus_url = prometheus_url.rstrip("/") if prometheus_url else None
         self.scrape_wait = scrape_wait
-        self.session = requests.Session()
 
     @property
     def name(self) -> str:
         return "prometheus" if self.prometheus_url else "/metrics"
 
     def cumulative(self) -> Snapshot:
-        answer = self.session.get(self.backend_url + "/metrics", timeout=10)
-        answer.raise_for_status()
-        return parse_snapshot(answer.text)
+        return parse_snapshot(_get(self.backend_url + "/metrics"))
 
     def between(self, before: Snapshot, seconds: float) -> Snapshot:
         """Return the step's own counts (after minus before, or Prometheus's increase())."""
@@ -81,10 +77,14 @@ class MetricsSource:
 
     def _vector(self, query: str, label: str) -> dict[str, float]:
         url = f"{self.prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": query})
-        answer = self.session.get(url, timeout=10)
-        answer.raise_for_status()
-        result = answer.json()["data"]["result"]
+        result = json.loads(_get(url))["data"]["result"]
         return {item["metric"].get(label, ""): float(item["value"][1]) for item in result}
+
+
+def _get(url: str) -> str:
+    """GET the backend or Prometheus URL the operator gave; HTTP errors raise."""
+    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - an http(s) URL given
+        return str(answer.read().decode("utf-8"))
 
 
 @contextmanager
@@ -93,6 +93,8 @@ def sampled(pid: int | None) -> Iterator[Callable[[], tuple[float, float]]]:
     if pid is None:
         yield lambda: (math.nan, math.nan)
         return
+    import psutil  # the calibrate dependency group: `python -m obs` runs without it
+
     process = psutil.Process(pid)
     peak = [0.0]
     stop = threading.Event()
