@@ -83,9 +83,7 @@ def test_a_slower_backend_moves_the_latency_proposals_up() -> None:
 
 
 def test_the_volume_proposal_is_capped_where_the_drill_can_still_prove_it() -> None:
-    proposals = propose(
-        STEPS, buckets=BUCKETS, current=CURRENT, flood_rate=120.0, flood_margin=2.0
-    )
+    proposals = propose(STEPS, buckets=BUCKETS, current=CURRENT, flood_rate=120.0, flood_margin=2.0)
     volume = next(p for p in proposals if p.target == "alert HighRequestVolume")
     assert volume.proposed == 60
     assert "capped at 60 so the drill can prove it" in volume.rule
